@@ -1,0 +1,278 @@
+//! Session data (`d`): a flat object of strings, finite numbers and booleans, and the patches
+//! that `set` merges into it.
+
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// At most this many keys in a session's data.
+pub const MAX_KEYS: usize = 1024;
+/// At most this many bytes in one key.
+pub const MAX_KEY_BYTES: usize = 256;
+/// At most this many bytes of compact JSON for a session's whole data.
+pub const MAX_DATA_BYTES: usize = 65_536;
+
+/// A session's stored data: a non-empty JSON object whose values are strings, finite numbers or
+/// booleans.
+///
+/// It is kept as its compact JSON text, which is what the store holds, so reading a session
+/// never parses its data unless asked to. [`Data::get`] and [`Data::to_map`] parse on demand.
+///
+/// ```
+/// use session_core::{Data, Patch};
+/// let d = Data::merge(None, &Patch::new().set("theme", "dark").set("visits", 3)).unwrap().unwrap();
+/// assert_eq!(d.get("theme"), Some(serde_json::json!("dark")));
+/// assert_eq!(d.as_json(), r#"{"theme":"dark","visits":3}"#);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Data(Box<str>);
+
+impl Data {
+    /// Wraps JSON text that the core itself wrote (read back from a record).
+    pub(crate) fn from_stored(json: String) -> Self {
+        Self(json.into_boxed_str())
+    }
+
+    /// The compact JSON text of the object.
+    pub fn as_json(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses the data into a JSON object.
+    pub fn to_map(&self) -> Map<String, Value> {
+        // The text was produced by `encode` from a Map, so it always parses as one.
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+
+    /// The value of one key, if present.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.to_map().remove(key)
+    }
+
+    /// Builds data from an object, as `create` takes it: `null` values are dropped, and when
+    /// no key remains the result is `None`.
+    pub fn from_object(object: Map<String, Value>) -> Result<Option<Self>, Error> {
+        Patch::from_object(object)?.apply_to(Map::new())
+    }
+
+    /// Applies a patch (`set`'s merge): values replace, `null` deletes, other keys stay. Returns
+    /// `None` when no key remains. Fails with `tooLarge` when the result breaks a size limit.
+    pub fn merge(this: Option<&Self>, patch: &Patch) -> Result<Option<Self>, Error> {
+        let base = this.map(Self::to_map).unwrap_or_default();
+        patch.apply_to(base)
+    }
+}
+
+impl fmt::Debug for Data {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Data({})", self.0)
+    }
+}
+
+impl Serialize for Data {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_map().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Data {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        Data::from_object(map)
+            .map_err(serde::de::Error::custom)?
+            .ok_or_else(|| serde::de::Error::custom("d must contain at least one key"))
+    }
+}
+
+/// The change `set` applies to a session's data: each key maps to a new value, or to `null`
+/// to delete it.
+///
+/// ```
+/// use session_core::Patch;
+/// let p = Patch::new().set("cart", 2).set("flag", true).remove("old");
+/// assert_eq!(p.len(), 3);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Patch(Map<String, Value>);
+
+impl Patch {
+    /// An empty patch (not valid for `set` until a key is added).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to a string, number or boolean.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<Scalar>) -> Self {
+        self.0.insert(key.into(), value.into().0);
+        self
+    }
+
+    /// Deletes `key`.
+    pub fn remove(mut self, key: impl Into<String>) -> Self {
+        self.0.insert(key.into(), Value::Null);
+        self
+    }
+
+    /// How many keys the patch names.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when the patch names no key.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Validates an object given as `d`: every value must be a string, a finite number, a
+    /// boolean or `null`. An empty object is an `invalidValue` error.
+    pub fn from_object(object: Map<String, Value>) -> Result<Self, Error> {
+        if object.is_empty() {
+            return Err(Error::value("d", "d must contain at least one key"));
+        }
+        for (key, value) in &object {
+            if matches!(value, Value::Array(_) | Value::Object(_)) {
+                return Err(Error::value(
+                    "d",
+                    format!(
+                        "d.{key} has a forbidden type. Only strings, numbers, boolean and null are allowed."
+                    ),
+                ));
+            }
+        }
+        Ok(Self(object))
+    }
+
+    /// Validates any JSON value given as `d`.
+    pub fn from_value(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Object(map) => Self::from_object(map),
+            _ => Err(Error::value("d", "d must be an object")),
+        }
+    }
+
+    /// Merges into `base` and checks the size limits on the result.
+    fn apply_to(&self, mut base: Map<String, Value>) -> Result<Option<Data>, Error> {
+        for (key, value) in &self.0 {
+            if value.is_null() {
+                base.remove(key);
+            } else {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+        if base.is_empty() {
+            return Ok(None);
+        }
+        check_limits(&base)?;
+        let json = serde_json::to_string(&base).map_err(|e| Error::store(e.to_string()))?;
+        if json.len() > MAX_DATA_BYTES {
+            return Err(Error::TooLarge {
+                message: format!(
+                    "d is too large: {} bytes, the limit is {MAX_DATA_BYTES}",
+                    json.len()
+                ),
+            });
+        }
+        Ok(Some(Data::from_stored(json)))
+    }
+}
+
+fn check_limits(map: &Map<String, Value>) -> Result<(), Error> {
+    if map.len() > MAX_KEYS {
+        return Err(Error::TooLarge {
+            message: format!(
+                "d has too many keys: {}, the limit is {MAX_KEYS}",
+                map.len()
+            ),
+        });
+    }
+    if let Some(key) = map.keys().find(|k| k.len() > MAX_KEY_BYTES) {
+        return Err(Error::TooLarge {
+            message: format!(
+                "d key is too long: {} bytes, the limit is {MAX_KEY_BYTES}",
+                key.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A value that session data may hold: a string, a finite number or a boolean.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar(Value);
+
+impl From<&str> for Scalar {
+    fn from(v: &str) -> Self {
+        Self(Value::String(v.to_owned()))
+    }
+}
+impl From<String> for Scalar {
+    fn from(v: String) -> Self {
+        Self(Value::String(v))
+    }
+}
+impl From<bool> for Scalar {
+    fn from(v: bool) -> Self {
+        Self(Value::Bool(v))
+    }
+}
+impl From<i64> for Scalar {
+    fn from(v: i64) -> Self {
+        Self(Value::from(v))
+    }
+}
+impl From<i32> for Scalar {
+    fn from(v: i32) -> Self {
+        Self(Value::from(v))
+    }
+}
+impl From<u64> for Scalar {
+    fn from(v: u64) -> Self {
+        Self(Value::from(v))
+    }
+}
+/// A non-finite float has no JSON form; it becomes `null`, which deletes the key.
+impl From<f64> for Scalar {
+    fn from(v: f64) -> Self {
+        Self(Value::from(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn merge_null_deletes_and_last_key_removes_data() {
+        let d = Data::from_object(obj(json!({"a": 1, "b": "x"}))).unwrap();
+        let p = Patch::from_object(obj(json!({"a": null, "c": true}))).unwrap();
+        let d = Data::merge(d.as_ref(), &p).unwrap().unwrap();
+        assert_eq!(d.to_map(), obj(json!({"b": "x", "c": true})));
+        let p = Patch::from_object(obj(json!({"b": null, "c": null}))).unwrap();
+        assert_eq!(Data::merge(Some(&d), &p).unwrap(), None);
+    }
+
+    #[test]
+    fn limits_are_checked_on_the_merged_result() {
+        let big = "x".repeat(MAX_DATA_BYTES);
+        let e = Data::from_object(obj(json!({ "k": big }))).unwrap_err();
+        assert_eq!(e.name(), "tooLarge");
+        let long_key = "k".repeat(MAX_KEY_BYTES + 1);
+        let e = Data::from_object(obj(json!({ long_key: 1 }))).unwrap_err();
+        assert!(e.to_string().starts_with("d key is too long: 257 bytes"));
+    }
+
+    #[test]
+    fn nested_values_are_refused_by_name() {
+        let e = Patch::from_object(obj(json!({"ok": 1, "bad": [1]}))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "d.bad has a forbidden type. Only strings, numbers, boolean and null are allowed."
+        );
+    }
+}

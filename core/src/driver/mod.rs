@@ -1,0 +1,227 @@
+//! Drivers: the loops that run operation machines against a store.
+//!
+//! [`Sessions`] drives a [`SyncStore`](crate::store::SyncStore) (the in-process
+//! [`MemoryStore`](crate::MemoryStore)); [`AsyncSessions`] drives an
+//! [`AsyncStore`](crate::store::AsyncStore) (Redis). Both have the same methods, generated
+//! from one table below, so they cannot drift apart.
+
+mod asynchronous;
+mod auto_sweep;
+mod clock;
+mod sync;
+
+pub use asynchronous::AsyncSessions;
+pub use auto_sweep::AutoSweep;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use sync::Sessions;
+
+use crate::Error;
+use crate::event::Event;
+use crate::machine::{Conflict, Machine, Step};
+use crate::store::{ApplyError, Reply};
+use std::fmt;
+use std::sync::Arc;
+
+/// A listener for [`Event`]s.
+pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// What both drivers share: the clock, the listener, the auto-sweep policy and the retry
+/// bound.
+pub(crate) struct Host {
+    clock: Arc<dyn Clock>,
+    listener: Option<Listener>,
+    auto_sweep: Option<AutoSweep>,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            listener: None,
+            auto_sweep: Some(AutoSweep::default()),
+        }
+    }
+}
+
+impl fmt::Debug for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Host")
+            .field("auto_sweep", &self.auto_sweep)
+            .field("listener", &self.listener.is_some())
+            .finish()
+    }
+}
+
+impl Host {
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn emit(&self, events: Vec<Event>) {
+        if let Some(listener) = &self.listener {
+            for e in &events {
+                listener(e);
+            }
+        }
+    }
+}
+
+/// Feeds a store's answer to the machine: replies and conflicts go to `resume` (the machine
+/// bounds its own retries); a store failure ends the operation with `storeError`.
+pub(crate) fn advance<M: Machine>(
+    op: &mut M,
+    result: Result<Vec<Reply>, ApplyError>,
+) -> Result<Step<M::Output>, Error> {
+    match result {
+        Ok(replies) => Ok(op.resume(Ok(replies))),
+        Err(ApplyError::Conflict) => Ok(op.resume(Err(Conflict))),
+        Err(ApplyError::Store(m)) => Err(Error::store(m)),
+    }
+}
+
+/// The builder methods both drivers share.
+macro_rules! host_builders {
+    () => {
+        /// Uses `clock` instead of the system clock (tests: [`ManualClock`](crate::ManualClock)).
+        pub fn with_clock(mut self, clock: impl crate::Clock + 'static) -> Self {
+            self.host.clock = std::sync::Arc::new(clock);
+            self
+        }
+
+        /// Calls `listener` for every event (`created`, `destroyed` with its reason).
+        pub fn on_event(
+            mut self,
+            listener: impl Fn(&crate::Event) + Send + Sync + 'static,
+        ) -> Self {
+            self.host.listener = Some(std::sync::Arc::new(listener));
+            self
+        }
+
+        /// Sets the auto-sweep policy; `None` turns automatic sweeping off (then call `sweep`
+        /// yourself). The default sweeps up to 100 expired sessions per second, inside calls.
+        pub fn with_auto_sweep(mut self, policy: Option<crate::AutoSweep>) -> Self {
+            self.host.auto_sweep = policy;
+            self
+        }
+
+        /// The store this driver runs against.
+        pub fn store(&self) -> &S {
+            &self.store
+        }
+
+        /// The driver's current time, in milliseconds.
+        pub fn now(&self) -> u64 {
+            self.host.now()
+        }
+    };
+}
+
+/// The session API, written once for both drivers: `$($aw)*` is empty for the sync driver and
+/// `.await` for the async one.
+macro_rules! session_api {
+    ($($async:ident)?; $($aw:tt)*) => {
+        /// Creates a session and returns its token.
+        pub $($async)? fn create(&self, input: crate::Create) -> Result<crate::Token, crate::Error> {
+            let input = input.validate()?;
+            let op = crate::ops::create(input, crate::Token::generate()?, self.now());
+            self.run(op)$($aw)*
+        }
+
+        /// The session as it was before this read (`r` not yet counted); then counts the read
+        /// and slides the expiry. `None` for an unknown, expired or killed token.
+        pub $($async)? fn get(&self, app: &str, token: &str) -> Result<Option<crate::Session>, crate::Error> {
+            let op = crate::ops::get(crate::App::new(app)?, &crate::Token::new(token)?, self.now());
+            self.run(op)$($aw)*
+        }
+
+        /// Slides the expiry without counting a read.
+        pub $($async)? fn touch(&self, app: &str, token: &str) -> Result<Option<crate::Session>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+            let op = crate::ops::access(app, &token, crate::ops::Access::Touch, self.now());
+            self.run(op)$($aw)*
+        }
+
+        /// Merges `d` into the session's data (a `null` deletes its key) and counts a write.
+        pub $($async)? fn set(&self, app: &str, token: &str, d: crate::Patch) -> Result<Option<crate::Session>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+            if d.is_empty() {
+                return Err(crate::Error::value("d", "d must contain at least one key"));
+            }
+            let op = crate::ops::set(app, &token, d, self.now());
+            self.run(op)$($aw)*
+        }
+
+        /// Changes the session's TTL (seconds).
+        pub $($async)? fn set_ttl(&self, app: &str, token: &str, ttl: u64) -> Result<Option<crate::Session>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+            let ttl = crate::validate::seconds("ttl", ttl)?;
+            let op = crate::ops::access(app, &token, crate::ops::Access::SetTtl(ttl), self.now());
+            self.run(op)$($aw)*
+        }
+
+        /// A new token for the same session; the old token is dead at once.
+        pub $($async)? fn regenerate(&self, app: &str, token: &str) -> Result<Option<crate::Token>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+            let op = crate::ops::regenerate(app, &token, crate::Token::generate()?, self.now());
+            self.run(op)$($aw)*
+        }
+
+        /// Ends the session; returns how many were killed (0 or 1).
+        pub $($async)? fn kill(&self, app: &str, token: &str) -> Result<u64, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+            self.run(crate::ops::kill(app, token.handle(), self.now()))$($aw)*
+        }
+
+        /// Ends the session with this handle (from a listing); returns 0 or 1.
+        pub $($async)? fn kill_handle(&self, app: &str, handle: &str) -> Result<u64, crate::Error> {
+            let (app, handle) = (crate::App::new(app)?, crate::Handle::new(handle)?);
+            self.run(crate::ops::kill(app, handle, self.now()))$($aw)*
+        }
+
+        /// Unique users accessed within the last `dt` seconds.
+        pub $($async)? fn activity(&self, app: &str, dt: u64) -> Result<u64, crate::Error> {
+            let (app, dt) = (crate::App::new(app)?, crate::validate::delta(dt)?);
+            self.run(crate::ops::activity(app, dt, self.now()))$($aw)*
+        }
+
+        /// Live sessions accessed within the last `dt` seconds, most recent first.
+        pub $($async)? fn soapp(&self, app: &str, dt: u64) -> Result<Vec<crate::Listed>, crate::Error> {
+            let (app, dt) = (crate::App::new(app)?, crate::validate::delta(dt)?);
+            self.run(crate::ops::soapp(app, dt, self.now()))$($aw)*
+        }
+
+        /// One user's live sessions, oldest first.
+        pub $($async)? fn soid(&self, app: &str, id: &str) -> Result<Vec<crate::Listed>, crate::Error> {
+            let (app, id) = (crate::App::new(app)?, crate::UserId::new(id)?);
+            self.run(crate::ops::soid(app, id, self.now()))$($aw)*
+        }
+
+        /// Ends all of one user's sessions; returns how many.
+        pub $($async)? fn killsoid(&self, app: &str, id: &str) -> Result<u64, crate::Error> {
+            let (app, id) = (crate::App::new(app)?, crate::UserId::new(id)?);
+            Ok(self.run(crate::ops::killsoid(app, id, self.now()))$($aw)*?.count)
+        }
+
+        /// Ends all sessions of one app; returns how many.
+        pub $($async)? fn killall(&self, app: &str) -> Result<u64, crate::Error> {
+            let app = crate::App::new(app)?;
+            Ok(self.run(crate::ops::killall(app, self.now()))$($aw)*?.count)
+        }
+
+        /// Removes up to `limit` expired sessions from every index, in `app` or in every app.
+        pub $($async)? fn sweep(&self, app: Option<&str>, limit: u32) -> Result<crate::ops::Removal, crate::Error> {
+            let app = app.map(crate::App::new).transpose()?;
+            self.run(crate::ops::sweep(app, limit, self.now()))$($aw)*
+        }
+
+        /// Any operation by its JS name, with a JSON option object, answered in
+        /// redis-sessions' JSON shape: the entry point of bindings and the REST server.
+        pub $($async)? fn call(&self, op: &str, input: &serde_json::Value) -> Result<serde_json::Value, crate::Error> {
+            let op = crate::Request::parse(op, input)?.into_op(self.now())?;
+            Ok(self.run(op)$($aw)*?.to_json())
+        }
+    };
+}
+
+pub(crate) use host_builders;
+pub(crate) use session_api;

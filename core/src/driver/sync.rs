@@ -1,0 +1,73 @@
+//! The sync driver.
+
+use super::{Host, advance, host_builders, session_api};
+use crate::error::Error;
+use crate::machine::{Machine, Step};
+use crate::ops;
+use crate::store::SyncStore;
+
+/// Sessions over an in-process store, driven synchronously.
+///
+/// ```
+/// use session_core::{Create, MemoryStore, Patch, Sessions};
+///
+/// let sessions = Sessions::new(MemoryStore::new());
+/// let token = sessions.create(Create::new("shop", "user1", "10.0.0.1").ttl(3600)).unwrap();
+/// sessions.set("shop", token.as_str(), Patch::new().set("cart", 3)).unwrap();
+/// let s = sessions.get("shop", token.as_str()).unwrap().unwrap();
+/// assert_eq!((s.id.as_str(), s.r, s.w), ("user1", 1, 2));
+/// assert_eq!(sessions.activity("shop", 600).unwrap(), 1);
+/// assert_eq!(sessions.kill("shop", token.as_str()).unwrap(), 1);
+/// assert!(sessions.get("shop", token.as_str()).unwrap().is_none());
+/// ```
+#[derive(Debug)]
+pub struct Sessions<S> {
+    store: S,
+    host: Host,
+}
+
+impl<S: SyncStore> Sessions<S> {
+    /// Sessions over `store`, with the system clock and automatic sweeping.
+    pub fn new(store: S) -> Self {
+        Self {
+            store,
+            host: Host::default(),
+        }
+    }
+
+    host_builders!();
+
+    /// Runs one operation machine to completion against the store, then emits its events.
+    pub fn run<M: Machine>(&self, mut op: M) -> Result<M::Output, Error> {
+        self.maybe_sweep();
+        let result = self.drive(&mut op);
+        self.host.emit(op.take_events());
+        result
+    }
+
+    fn drive<M: Machine>(&self, op: &mut M) -> Result<M::Output, Error> {
+        let mut step = op.start();
+        loop {
+            match step {
+                Step::Done(result) => return result,
+                Step::Run(batch) => step = advance(op, self.store.apply(batch))?,
+            }
+        }
+    }
+
+    /// One bounded sweep step, when the policy says one is due.
+    fn maybe_sweep(&self) {
+        let Some(policy) = &self.host.auto_sweep else {
+            return;
+        };
+        let now = self.host.now();
+        if policy.claim(now) {
+            let mut op = ops::sweep(None, policy.batch, now);
+            let result = self.drive(&mut op).ok();
+            self.host.emit(op.take_events());
+            policy.finished(now, result);
+        }
+    }
+
+    session_api!(;);
+}

@@ -1,0 +1,90 @@
+//! The key layout: which keys an app's sessions occupy.
+//!
+//! Keys are structured values; a store that needs flat strings renders them with
+//! [`Key::render`], so every string-keyed store (Redis, a JS `Map`, a Durable Object) shares one
+//! layout. All keys of one app carry the hash tag `{app}`, so a Redis Cluster keeps an app's
+//! keys in one slot and a batch (which never mixes apps) can run as one script.
+
+use crate::token::Handle;
+use crate::validate::{App, UserId};
+use std::fmt;
+
+/// A key in the store.
+///
+/// | key | kind | rendered (namespace `rs`, app `shop`) | holds |
+/// |---|---|---|---|
+/// | [`Key::Session`] | record | `rs:{shop}:s:<handle>` | one session |
+/// | [`Key::Sessions`] | sorted set | `rs:{shop}:_sessions` | handles, scored by last access (ms) |
+/// | [`Key::Users`] | sorted set | `rs:{shop}:_users` | user ids, scored by last access (ms) |
+/// | [`Key::Expiry`] | sorted set | `rs:{shop}:_expiry` | handles, scored by expiry (ms) |
+/// | [`Key::UserSessions`] | sorted set | `rs:{shop}:us:<id>` | one user's handles, scored by creation (ms) |
+/// | [`Key::Apps`] | sorted set | `rs:_apps` | app names, scored by their last session creation (ms) |
+///
+/// ```
+/// use session_core::{App, Key};
+/// let k = Key::Users(App::new("shop").unwrap());
+/// assert_eq!(k.render("rs"), "rs:{shop}:_users");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// The record of one session.
+    Session(App, Handle),
+    /// The app's sessions by last access: backs `soapp` and `killall`.
+    Sessions(App),
+    /// The app's users by last access: backs `activity`.
+    Users(App),
+    /// The app's sessions by expiry time: backs `sweep`.
+    Expiry(App),
+    /// One user's sessions by creation time: backs `soid` and `killsoid`.
+    UserSessions(App, UserId),
+    /// Every app that has had a session: lets `sweep` without an app find them all. It is the
+    /// only key outside an app's hash tag, and it is never in a batch with any other key.
+    Apps,
+}
+
+impl Key {
+    /// True for record keys ([`Key::Session`]); every other key is a sorted set.
+    pub fn is_record(&self) -> bool {
+        matches!(self, Key::Session(..))
+    }
+
+    /// The app this key belongs to (`None` for [`Key::Apps`]).
+    pub fn app(&self) -> Option<&App> {
+        match self {
+            Key::Session(app, _)
+            | Key::Sessions(app)
+            | Key::Users(app)
+            | Key::Expiry(app)
+            | Key::UserSessions(app, _) => Some(app),
+            Key::Apps => None,
+        }
+    }
+
+    /// The key as one string, under `namespace` (redis-sessions' default is `rs`).
+    pub fn render(&self, namespace: &str) -> String {
+        KeyDisplay {
+            key: self,
+            namespace,
+        }
+        .to_string()
+    }
+}
+
+struct KeyDisplay<'a> {
+    key: &'a Key,
+    namespace: &'a str,
+}
+
+impl fmt::Display for KeyDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.namespace;
+        match self.key {
+            Key::Session(app, handle) => write!(f, "{ns}:{{{app}}}:s:{handle}"),
+            Key::Sessions(app) => write!(f, "{ns}:{{{app}}}:_sessions"),
+            Key::Users(app) => write!(f, "{ns}:{{{app}}}:_users"),
+            Key::Expiry(app) => write!(f, "{ns}:{{{app}}}:_expiry"),
+            Key::UserSessions(app, id) => write!(f, "{ns}:{{{app}}}:us:{id}"),
+            Key::Apps => write!(f, "{ns}:_apps"),
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Operations over many sessions: `killsoid`, `killall` and `sweep`.
+//!
+//! They share one loop, chunk by chunk: range an index, read the records it names, and remove
+//! them in one batch whose deletes are conditional on the versions read. A concurrent writer
+//! makes the chunk retry from a fresh range; chunks already applied stay applied. Each chunk
+//! removes every entry it ranged (or, for `sweep`, moves a live one past `now`), so the loop
+//! always ends.
+
+use super::index;
+use crate::error::Error;
+use crate::event::{Event, EventKind, Reason};
+use crate::keys::Key;
+use crate::machine::{Flow, Replies, Step};
+use crate::record::Record;
+use crate::store::{Batch, Command, Expect, Reply};
+use crate::token::Handle;
+use crate::validate::{App, UserId};
+use std::collections::VecDeque;
+
+/// Sessions handled per batch by `killsoid` and `killall`.
+const CHUNK: u32 = 500;
+
+/// What a bulk operation removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Removal {
+    /// Sessions removed: live ones killed (`killsoid`, `killall`), or expired ones swept.
+    pub count: u64,
+    /// `sweep` only: it stopped at its limit and more expired sessions may remain.
+    pub more: bool,
+}
+
+/// Which bulk operation.
+#[derive(Debug)]
+pub(crate) enum Bulk {
+    KillSoid(UserId),
+    KillAll,
+    Sweep(u32),
+}
+
+#[derive(Debug)]
+enum Phase {
+    Apps,
+    Range {
+        requested: u32,
+    },
+    Read {
+        handles: Vec<String>,
+        full: bool,
+    },
+    Write {
+        events: Vec<Event>,
+        count: u64,
+        full: bool,
+    },
+    Probe,
+}
+
+/// The flow shared by `killsoid`, `killall` and `sweep`.
+#[derive(Debug)]
+pub struct BulkFlow {
+    bulk: Bulk,
+    now: u64,
+    apps: VecDeque<App>,
+    /// `sweep` without an app: read the app registry first.
+    all_apps: bool,
+    phase: Phase,
+    done: Removal,
+}
+
+impl BulkFlow {
+    pub(crate) fn new(bulk: Bulk, app: Option<App>, now: u64) -> Self {
+        Self {
+            all_apps: app.is_none(),
+            apps: app.into_iter().collect(),
+            bulk,
+            now,
+            phase: Phase::Apps,
+            done: Removal::default(),
+        }
+    }
+
+    fn remaining(&self) -> u32 {
+        match self.bulk {
+            Bulk::Sweep(limit) => limit.saturating_sub(self.done.count as u32),
+            _ => CHUNK,
+        }
+    }
+
+    fn range(&mut self) -> Step<Removal> {
+        let Some(app) = self.apps.front() else {
+            return Step::Done(Ok(self.done));
+        };
+        let requested = self.remaining();
+        let (key, max) = match &self.bulk {
+            Bulk::KillSoid(id) => (Key::UserSessions(app.clone(), id.clone()), u64::MAX),
+            Bulk::KillAll => (Key::Sessions(app.clone()), u64::MAX),
+            Bulk::Sweep(_) => (Key::Expiry(app.clone()), self.now),
+        };
+        self.phase = Phase::Range { requested };
+        Step::Run(vec![Command::ZRange {
+            key,
+            min: 0,
+            max,
+            limit: Some(requested),
+            rev: false,
+        }])
+    }
+
+    fn reason(&self) -> Option<Reason> {
+        match self.bulk {
+            Bulk::KillSoid(_) => Some(Reason::KillSoid),
+            Bulk::KillAll => Some(Reason::KillAll),
+            Bulk::Sweep(_) => None,
+        }
+    }
+
+    /// Plans the removal batch for one chunk of ranged handles and their records.
+    fn plan(
+        &mut self,
+        handles: Vec<String>,
+        full: bool,
+        replies: Vec<Reply>,
+    ) -> Result<Step<Removal>, Error> {
+        let Some(app) = self.apps.front().cloned() else {
+            return Ok(Step::Done(Ok(self.done)));
+        };
+        let mut replies = Replies::new(replies);
+        let mut batch: Batch = Vec::with_capacity(handles.len() * 6);
+        let mut events = Vec::new();
+        let mut count = 0;
+        for h in handles {
+            let handle = Handle::from_stored(h);
+            let Some(stored) = replies.record()? else {
+                // The store dropped the record already (its TTL hint); clean what we can.
+                index::unindex(&mut batch, &app, &handle);
+                match &self.bulk {
+                    Bulk::KillSoid(id) => batch.push(Command::ZRem {
+                        key: Key::UserSessions(app.clone(), id.clone()),
+                        member: handle.as_str().to_owned(),
+                    }),
+                    Bulk::Sweep(_) => count += 1,
+                    Bulk::KillAll => {}
+                }
+                continue;
+            };
+            let rec = Record::decode(&stored.value)?;
+            let alive = rec.alive_at(self.now);
+            let reason = match (alive, self.reason()) {
+                (true, Some(kill)) => kill,
+                (true, None) => {
+                    // Swept but alive: an access slid it after we ranged. Re-score it.
+                    batch.push(Command::ZAdd {
+                        key: Key::Expiry(app.clone()),
+                        member: handle.as_str().to_owned(),
+                        score: rec.expires(),
+                    });
+                    continue;
+                }
+                (false, _) => Reason::Expired,
+            };
+            // Kills count live sessions; sweeps count expired ones.
+            if alive == self.reason().is_some() {
+                count += 1;
+            }
+            index::remove(
+                &mut batch,
+                &app,
+                &handle,
+                Some(&rec.id),
+                Expect::Version(stored.version),
+            );
+            events.push(Event {
+                kind: EventKind::Destroyed(reason),
+                app: app.clone(),
+                id: UserId::from_stored(rec.id),
+                handle,
+            });
+        }
+        self.phase = Phase::Write {
+            events,
+            count,
+            full,
+        };
+        Ok(Step::Run(batch))
+    }
+
+    fn step(
+        &mut self,
+        replies: Vec<Reply>,
+        events: &mut Vec<Event>,
+    ) -> Result<Step<Removal>, Error> {
+        match std::mem::replace(&mut self.phase, Phase::Apps) {
+            Phase::Apps => {
+                let apps = Replies::new(replies).members()?;
+                self.apps = apps.into_iter().map(|(a, _)| App::from_stored(a)).collect();
+                Ok(self.range())
+            }
+            Phase::Range { requested } => {
+                let members = Replies::new(replies).members()?;
+                if members.is_empty() {
+                    self.apps.pop_front();
+                    return Ok(self.range());
+                }
+                let full = members.len() as u32 >= requested;
+                let handles: Vec<String> = members.into_iter().map(|(m, _)| m).collect();
+                let app = self.apps.front().cloned();
+                let gets = handles
+                    .iter()
+                    .filter_map(|h| {
+                        let app = app.clone()?;
+                        Some(Command::Get {
+                            key: Key::Session(app, Handle::from_stored(h.clone())),
+                        })
+                    })
+                    .collect();
+                self.phase = Phase::Read { handles, full };
+                Ok(Step::Run(gets))
+            }
+            Phase::Read { handles, full } => self.plan(handles, full, replies),
+            Phase::Write {
+                events: applied,
+                count,
+                full,
+            } => {
+                events.extend(applied);
+                self.done.count += count;
+                if let Bulk::Sweep(_) = self.bulk {
+                    if !full {
+                        // This app has no more expired sessions.
+                        self.apps.pop_front();
+                    }
+                    if self.remaining() == 0 {
+                        return Ok(self.probe());
+                    }
+                }
+                Ok(self.range())
+            }
+            Phase::Probe => {
+                if Replies::new(replies).count()? > 0 {
+                    self.done.more = true;
+                    return Ok(Step::Done(Ok(self.done)));
+                }
+                self.apps.pop_front();
+                Ok(self.probe())
+            }
+        }
+    }
+
+    /// The sweep reached its limit: find out whether any app still has expired sessions, so
+    /// that `more` is exact.
+    fn probe(&mut self) -> Step<Removal> {
+        let Some(app) = self.apps.front() else {
+            return Step::Done(Ok(self.done));
+        };
+        self.phase = Phase::Probe;
+        Step::Run(vec![Command::ZCount {
+            key: Key::Expiry(app.clone()),
+            min: 0,
+            max: self.now,
+        }])
+    }
+}
+
+impl Flow for BulkFlow {
+    type Output = Removal;
+
+    fn start(&mut self) -> Step<Removal> {
+        if self.all_apps && self.apps.is_empty() {
+            self.phase = Phase::Apps;
+            return Step::Run(vec![Command::ZRange {
+                key: Key::Apps,
+                min: 0,
+                max: u64::MAX,
+                limit: None,
+                rev: false,
+            }]);
+        }
+        self.range()
+    }
+
+    fn retry(&mut self) -> Step<Removal> {
+        // Only a removal batch can conflict: range the current app again.
+        if self.all_apps && self.apps.is_empty() {
+            return self.start();
+        }
+        self.range()
+    }
+
+    fn next(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<Removal> {
+        self.step(replies, events)
+            .unwrap_or_else(|e| Step::Done(Err(e)))
+    }
+}

@@ -1,0 +1,89 @@
+//! `create`: a new session under a fresh token.
+
+use super::index;
+use crate::error::Error;
+use crate::event::{Event, EventKind};
+use crate::input::NewSession;
+use crate::keys::Key;
+use crate::machine::{Flow, Step};
+use crate::record::Record;
+use crate::store::{Command, Expect, Reply};
+use crate::token::{Handle, Token};
+
+/// The flow of `create`: write the record (it must not exist) with its index entries, then
+/// register the app for app-wide sweeps (a batch of its own: the registry is outside the app's
+/// hash tag).
+#[derive(Debug)]
+pub struct CreateFlow {
+    input: NewSession,
+    token: Option<Token>,
+    handle: Handle,
+    now: u64,
+    registered: bool,
+}
+
+impl CreateFlow {
+    pub(crate) fn new(input: NewSession, token: Token, now: u64) -> Self {
+        Self {
+            input,
+            handle: token.handle(),
+            token: Some(token),
+            now,
+            registered: false,
+        }
+    }
+}
+
+impl Flow for CreateFlow {
+    type Output = Token;
+
+    fn start(&mut self) -> Step<Token> {
+        let i = &self.input;
+        let rec = Record {
+            id: i.id.as_str().to_owned(),
+            ip: i.ip.as_str().to_owned(),
+            r: 1,
+            w: 1,
+            ttl: i.ttl,
+            created: self.now,
+            last: self.now,
+            no_resave: i.no_resave,
+            lifetime: i.lifetime,
+            d: i.d.as_ref().map(|d| d.as_json().to_owned()),
+        };
+        // A conflict here means the handle exists already (a 2^-381 event); the retry re-runs
+        // this and conflicts again, so `create` fails with `conflict` rather than overwrite.
+        let mut batch = Vec::with_capacity(5);
+        index::save(
+            &mut batch,
+            &i.app,
+            &self.handle,
+            &rec,
+            self.now,
+            Expect::Absent,
+        );
+        index::enlist(&mut batch, &i.app, &self.handle, &rec);
+        Step::Run(batch)
+    }
+
+    fn next(&mut self, _replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<Token> {
+        if !self.registered {
+            self.registered = true;
+            events.push(Event {
+                kind: EventKind::Created,
+                app: self.input.app.clone(),
+                id: self.input.id.clone(),
+                handle: self.handle.clone(),
+            });
+            return Step::Run(vec![Command::ZAdd {
+                key: Key::Apps,
+                member: self.input.app.as_str().to_owned(),
+                score: self.now,
+            }]);
+        }
+        match self.token.take() {
+            Some(t) => Step::Done(Ok(t)),
+            None => Step::Done(Err(Error::store("create was resumed after it finished"))),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The batch pieces that keep a session's record and its index entries in step.
+//!
+//! Every write of a session goes through [`save`] and every removal through [`remove`], so the
+//! indexes (`_sessions`, `_users`, `_expiry`, `us:<id>`) cannot drift from the records.
+
+use crate::keys::Key;
+use crate::record::Record;
+use crate::store::{Batch, Command, Expect};
+use crate::token::Handle;
+use crate::validate::{App, UserId};
+
+/// Writes `rec` under `handle` and moves its index entries to its last access and expiry.
+pub(crate) fn save(
+    batch: &mut Batch,
+    app: &App,
+    handle: &Handle,
+    rec: &Record,
+    now: u64,
+    expect: Expect,
+) {
+    batch.push(Command::Put {
+        key: Key::Session(app.clone(), handle.clone()),
+        value: rec.encode(),
+        ttl_ms: rec.ttl_hint(now),
+        expect,
+    });
+    batch.push(Command::ZAdd {
+        key: Key::Sessions(app.clone()),
+        member: handle.as_str().to_owned(),
+        score: rec.last,
+    });
+    batch.push(Command::ZAdd {
+        key: Key::Users(app.clone()),
+        member: rec.id.clone(),
+        score: rec.last,
+    });
+    batch.push(Command::ZAdd {
+        key: Key::Expiry(app.clone()),
+        member: handle.as_str().to_owned(),
+        score: rec.expires(),
+    });
+}
+
+/// Adds `handle` to its user's index (at creation, or when `regenerate` renames it).
+pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: &Handle, rec: &Record) {
+    batch.push(Command::ZAdd {
+        key: Key::UserSessions(app.clone(), UserId::from_stored(rec.id.clone())),
+        member: handle.as_str().to_owned(),
+        score: rec.created,
+    });
+}
+
+/// Deletes the record under `handle` and every index entry of it. The `Delete` comes first,
+/// so its reply (did the record exist) is the first of the commands pushed here.
+///
+/// With the user's `id` (read from the record), the user index loses the handle too, and the
+/// user leaves `_users` when that was their last session. Without it (the record is already
+/// gone), only the app-wide indexes are cleaned.
+pub(crate) fn remove(
+    batch: &mut Batch,
+    app: &App,
+    handle: &Handle,
+    id: Option<&str>,
+    expect: Expect,
+) {
+    batch.push(Command::Delete {
+        key: Key::Session(app.clone(), handle.clone()),
+        expect,
+    });
+    unindex(batch, app, handle);
+    if let Some(id) = id {
+        let user = Key::UserSessions(app.clone(), UserId::from_stored(id.to_owned()));
+        batch.push(Command::ZRem {
+            key: user.clone(),
+            member: handle.as_str().to_owned(),
+        });
+        batch.push(Command::ZRemIfEmpty {
+            key: Key::Users(app.clone()),
+            member: id.to_owned(),
+            watched: user,
+        });
+    }
+}
+
+/// Removes `handle` from the app-wide session indexes.
+pub(crate) fn unindex(batch: &mut Batch, app: &App, handle: &Handle) {
+    for key in [Key::Sessions(app.clone()), Key::Expiry(app.clone())] {
+        batch.push(Command::ZRem {
+            key,
+            member: handle.as_str().to_owned(),
+        });
+    }
+}

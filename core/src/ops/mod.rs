@@ -1,0 +1,102 @@
+//! The operations, as machines. Each constructor takes validated inputs and `now`
+//! (milliseconds); drive the result with a driver such as [`Sessions`](crate::Sessions), or by
+//! hand (see [`machine`](crate::machine)).
+
+mod bulk;
+mod create;
+mod index;
+mod query;
+mod single;
+
+pub use bulk::{BulkFlow, Removal};
+pub use create::CreateFlow;
+pub use query::{ActivityFlow, ListFlow};
+pub use single::{Access, AccessChange, Change, Kill, Planned, Regenerate, SingleFlow, Target};
+
+use crate::data::Patch;
+use crate::input::NewSession;
+use crate::machine::Op;
+use crate::token::{Handle, Token};
+use crate::validate::{App, UserId};
+use bulk::Bulk;
+use query::Listing;
+
+/// The machine of `get`, `touch`, `set` and `setTtl`: answers with the session, or `None`.
+pub type AccessOp = Op<SingleFlow<AccessChange>>;
+/// The machine of `regenerate`: answers with the new token, or `None`.
+pub type RegenerateOp = Op<SingleFlow<Regenerate>>;
+/// The machine of `kill`: answers with the number killed (0 or 1).
+pub type KillOp = Op<SingleFlow<Kill>>;
+/// The machine of `killsoid`, `killall` and `sweep`.
+pub type BulkOp = Op<BulkFlow>;
+
+/// `create`: a new session under `token` (draw it with [`Token::generate`]).
+pub fn create(input: NewSession, token: Token, now: u64) -> Op<CreateFlow> {
+    Op::new(CreateFlow::new(input, token, now))
+}
+
+/// `get`, `touch`, `set` or `setTtl`, by `access`.
+pub fn access(app: App, token: &Token, access: Access, now: u64) -> AccessOp {
+    Op::new(SingleFlow::new(
+        app,
+        token.handle(),
+        now,
+        AccessChange::new(access),
+    ))
+}
+
+/// `get`: the session as it was, then count the read and slide the expiry.
+pub fn get(app: App, token: &Token, now: u64) -> AccessOp {
+    access(app, token, Access::Get, now)
+}
+
+/// `set`: merge `d` and count a write.
+pub fn set(app: App, token: &Token, d: Patch, now: u64) -> AccessOp {
+    access(app, token, Access::Set(d), now)
+}
+
+/// `regenerate`: move the session to `new_token`; the old token is dead at once.
+pub fn regenerate(app: App, token: &Token, new_token: Token, now: u64) -> RegenerateOp {
+    Op::new(SingleFlow::new(
+        app,
+        token.handle(),
+        now,
+        Regenerate::new(new_token),
+    ))
+}
+
+/// `kill`: end the session with this handle (`token.handle()`, or one from a listing).
+pub fn kill(app: App, handle: Handle, now: u64) -> KillOp {
+    Op::new(SingleFlow::new(app, handle, now, Kill::default()))
+}
+
+/// `activity`: unique users accessed within `dt` seconds.
+pub fn activity(app: App, dt: u64, now: u64) -> Op<ActivityFlow> {
+    Op::new(ActivityFlow::new(app, dt, now))
+}
+
+/// `soapp`: live sessions accessed within `dt` seconds, most recent first.
+pub fn soapp(app: App, dt: u64, now: u64) -> Op<ListFlow> {
+    Op::new(ListFlow::new(app, Listing::Recent(dt), now))
+}
+
+/// `soid`: one user's live sessions, oldest first.
+pub fn soid(app: App, id: UserId, now: u64) -> Op<ListFlow> {
+    Op::new(ListFlow::new(app, Listing::User(id), now))
+}
+
+/// `killsoid`: end all of one user's sessions.
+pub fn killsoid(app: App, id: UserId, now: u64) -> BulkOp {
+    Op::new(BulkFlow::new(Bulk::KillSoid(id), Some(app), now))
+}
+
+/// `killall`: end all sessions of one app.
+pub fn killall(app: App, now: u64) -> BulkOp {
+    Op::new(BulkFlow::new(Bulk::KillAll, Some(app), now))
+}
+
+/// `sweep`: remove up to `limit` expired sessions from every index, in one app or (with
+/// `None`) in every app.
+pub fn sweep(app: Option<App>, limit: u32, now: u64) -> BulkOp {
+    Op::new(BulkFlow::new(Bulk::Sweep(limit.max(1)), app, now))
+}

@@ -1,0 +1,321 @@
+//! Operations on one session, found by its handle: `get`, `touch`, `set`, `setTtl`,
+//! `regenerate` and `kill`.
+//!
+//! They share one flow: read the record; if it is missing answer "gone"; if it has expired
+//! remove it (an `expired` event) and answer "gone"; otherwise let the [`Change`] plan a write
+//! that is conditional on the version read, so a concurrent writer makes it retry instead of
+//! losing an update.
+
+use super::index;
+use crate::data::{Data, Patch};
+use crate::error::Error;
+use crate::event::{Event, EventKind, Reason};
+use crate::keys::Key;
+use crate::machine::{Flow, Replies, Step};
+use crate::record::Record;
+use crate::session::Session;
+use crate::store::{Batch, Command, Expect, Reply};
+use crate::token::{Handle, Token};
+use crate::validate::{App, UserId};
+
+/// The session an operation acts on.
+#[derive(Debug)]
+pub struct Target {
+    app: App,
+    handle: Handle,
+    now: u64,
+}
+
+impl Target {
+    fn event(&self, kind: EventKind, id: &str, handle: &Handle) -> Event {
+        Event {
+            kind,
+            app: self.app.clone(),
+            id: UserId::from_stored(id.to_owned()),
+            handle: handle.clone(),
+        }
+    }
+}
+
+/// What a planned change decided.
+#[derive(Debug)]
+pub enum Planned {
+    /// The batch holds the write.
+    Write,
+    /// The change ends the session instead (a TTL that has already run out).
+    Expire(Record),
+}
+
+/// What a single-session operation does to a live session (see [`SingleFlow`]).
+pub trait Change {
+    /// The operation's result.
+    type Output;
+    /// The answer when no live session is there.
+    fn gone(&mut self) -> Self::Output;
+    /// Plans the write for the live record `rec` read at `version`.
+    fn plan(
+        &mut self,
+        t: &Target,
+        version: u64,
+        rec: Record,
+        batch: &mut Batch,
+    ) -> Result<Planned, Error>;
+    /// The write was applied: report events and give the answer.
+    fn applied(&mut self, t: &Target, events: &mut Vec<Event>) -> Self::Output;
+}
+
+#[derive(Debug)]
+enum Phase {
+    Read,
+    Write,
+    Expire(String),
+}
+
+/// The flow shared by every single-session operation.
+#[derive(Debug)]
+pub struct SingleFlow<C> {
+    t: Target,
+    change: C,
+    phase: Phase,
+}
+
+impl<C: Change> SingleFlow<C> {
+    pub(crate) fn new(app: App, handle: Handle, now: u64, change: C) -> Self {
+        Self {
+            t: Target { app, handle, now },
+            change,
+            phase: Phase::Read,
+        }
+    }
+
+    fn expire(&mut self, rec: Record, version: u64) -> Step<C::Output> {
+        let mut batch = Vec::with_capacity(5);
+        index::remove(
+            &mut batch,
+            &self.t.app,
+            &self.t.handle,
+            Some(&rec.id),
+            Expect::Version(version),
+        );
+        self.phase = Phase::Expire(rec.id);
+        Step::Run(batch)
+    }
+
+    fn on_read(&mut self, replies: Vec<Reply>) -> Result<Step<C::Output>, Error> {
+        let Some(stored) = Replies::new(replies).record()? else {
+            return Ok(Step::Done(Ok(self.change.gone())));
+        };
+        let rec = Record::decode(&stored.value)?;
+        if !rec.alive_at(self.t.now) {
+            return Ok(self.expire(rec, stored.version));
+        }
+        let mut batch = Vec::with_capacity(8);
+        match self.change.plan(&self.t, stored.version, rec, &mut batch)? {
+            Planned::Write => {
+                self.phase = Phase::Write;
+                Ok(Step::Run(batch))
+            }
+            Planned::Expire(rec) => Ok(self.expire(rec, stored.version)),
+        }
+    }
+}
+
+impl<C: Change> Flow for SingleFlow<C> {
+    type Output = C::Output;
+
+    fn start(&mut self) -> Step<C::Output> {
+        self.phase = Phase::Read;
+        Step::Run(vec![Command::Get {
+            key: Key::Session(self.t.app.clone(), self.t.handle.clone()),
+        }])
+    }
+
+    fn next(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<C::Output> {
+        match std::mem::replace(&mut self.phase, Phase::Read) {
+            Phase::Read => self.on_read(replies).unwrap_or_else(|e| Step::Done(Err(e))),
+            Phase::Write => Step::Done(Ok(self.change.applied(&self.t, events))),
+            Phase::Expire(id) => {
+                let kind = EventKind::Destroyed(Reason::Expired);
+                events.push(self.t.event(kind, &id, &self.t.handle));
+                Step::Done(Ok(self.change.gone()))
+            }
+        }
+    }
+}
+
+/// How `get`, `touch`, `set` and `setTtl` change a session; each answers with the session.
+#[derive(Debug)]
+pub enum Access {
+    /// Count a read; answer with the session as it was before.
+    Get,
+    /// Slide the expiry only.
+    Touch,
+    /// Merge data and count a write; answer with the new `w`.
+    Set(Patch),
+    /// Change the TTL.
+    SetTtl(u64),
+}
+
+/// The `Change` of [`Access`] operations, holding the answer between plan and apply.
+#[derive(Debug)]
+pub struct AccessChange {
+    access: Access,
+    answer: Option<Session>,
+}
+
+impl AccessChange {
+    pub(crate) fn new(access: Access) -> Self {
+        Self {
+            access,
+            answer: None,
+        }
+    }
+}
+
+impl Change for AccessChange {
+    type Output = Option<Session>;
+
+    fn gone(&mut self) -> Option<Session> {
+        None
+    }
+
+    fn plan(
+        &mut self,
+        t: &Target,
+        version: u64,
+        mut rec: Record,
+        batch: &mut Batch,
+    ) -> Result<Planned, Error> {
+        let last = rec.last;
+        let answer = match &self.access {
+            Access::Get => {
+                let before = Session::view(&rec, t.now, last);
+                rec.r += 1;
+                before
+            }
+            Access::Touch => Session::view(&rec, t.now, last),
+            Access::Set(patch) => {
+                let merged = Data::merge(rec.data().as_ref(), patch)?;
+                rec.d = merged.map(|d| d.as_json().to_owned());
+                rec.w += 1;
+                rec.last = t.now;
+                Session::view(&rec, t.now, last)
+            }
+            Access::SetTtl(ttl) => {
+                rec.ttl = *ttl;
+                rec.last = t.now;
+                if !rec.alive_at(t.now) {
+                    return Ok(Planned::Expire(rec));
+                }
+                Session::view(&rec, t.now, last)
+            }
+        };
+        rec.last = t.now;
+        index::save(
+            batch,
+            &t.app,
+            &t.handle,
+            &rec,
+            t.now,
+            Expect::Version(version),
+        );
+        self.answer = Some(answer);
+        Ok(Planned::Write)
+    }
+
+    fn applied(&mut self, _t: &Target, _events: &mut Vec<Event>) -> Option<Session> {
+        self.answer.take()
+    }
+}
+
+/// `regenerate`: the same session under a new token; the old one is dead in the same batch.
+#[derive(Debug)]
+pub struct Regenerate {
+    token: Option<Token>,
+    handle: Handle,
+    id: String,
+}
+
+impl Regenerate {
+    pub(crate) fn new(token: Token) -> Self {
+        Self {
+            handle: token.handle(),
+            token: Some(token),
+            id: String::new(),
+        }
+    }
+}
+
+impl Change for Regenerate {
+    type Output = Option<Token>;
+
+    fn gone(&mut self) -> Option<Token> {
+        None
+    }
+
+    fn plan(
+        &mut self,
+        t: &Target,
+        version: u64,
+        mut rec: Record,
+        batch: &mut Batch,
+    ) -> Result<Planned, Error> {
+        // The old record goes only if nobody changed it since we read it; its user keeps a
+        // session, so the user index loses the old handle but `_users` is left alone.
+        index::remove(batch, &t.app, &t.handle, None, Expect::Version(version));
+        batch.push(Command::ZRem {
+            key: Key::UserSessions(t.app.clone(), UserId::from_stored(rec.id.clone())),
+            member: t.handle.as_str().to_owned(),
+        });
+        rec.last = t.now;
+        index::save(batch, &t.app, &self.handle, &rec, t.now, Expect::Absent);
+        index::enlist(batch, &t.app, &self.handle, &rec);
+        self.id = rec.id;
+        Ok(Planned::Write)
+    }
+
+    fn applied(&mut self, t: &Target, events: &mut Vec<Event>) -> Option<Token> {
+        let gone = EventKind::Destroyed(Reason::Regenerate);
+        events.push(t.event(gone, &self.id, &t.handle));
+        events.push(t.event(EventKind::Created, &self.id, &self.handle));
+        self.token.take()
+    }
+}
+
+/// `kill`: remove one live session. Answers how many were killed (0 or 1).
+#[derive(Debug, Default)]
+pub struct Kill {
+    id: String,
+}
+
+impl Change for Kill {
+    type Output = u64;
+
+    fn gone(&mut self) -> u64 {
+        0
+    }
+
+    fn plan(
+        &mut self,
+        t: &Target,
+        version: u64,
+        rec: Record,
+        batch: &mut Batch,
+    ) -> Result<Planned, Error> {
+        index::remove(
+            batch,
+            &t.app,
+            &t.handle,
+            Some(&rec.id),
+            Expect::Version(version),
+        );
+        self.id = rec.id;
+        Ok(Planned::Write)
+    }
+
+    fn applied(&mut self, t: &Target, events: &mut Vec<Event>) -> u64 {
+        let kind = EventKind::Destroyed(Reason::Kill);
+        events.push(t.event(kind, &self.id, &t.handle));
+        1
+    }
+}

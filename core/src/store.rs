@@ -1,0 +1,272 @@
+//! The store protocol: the primitive commands every store implements.
+//!
+//! An operation never talks to a database. It hands its driver a [`Batch`] of [`Command`]s,
+//! and the driver runs the batch against a store and hands back one [`Reply`] per command.
+//! Anything that can hold byte strings and sorted sets can be a store: the in-process
+//! [`MemoryStore`](crate::MemoryStore), Redis (one Lua script per batch), a Durable Object, or
+//! a `Map` in JavaScript.
+//!
+//! # What a store must do
+//!
+//! A store keeps two kinds of values, told apart by the key ([`Key::is_record`]):
+//!
+//! - **records**: an opaque byte string plus a **version**, a number the store manages. A new
+//!   record has version 1; each `Put` over an existing record adds 1. The core never interprets
+//!   versions except to compare them, so any strictly increasing counter works.
+//! - **sorted sets**: members (strings) with integer scores (milliseconds). A member appears at
+//!   most once; adding it again replaces its score. A sorted set with no members does not
+//!   exist (remove it, so that empty sets do not leak).
+//!
+//! Apply each batch **all or nothing**:
+//!
+//! 1. Before changing anything, check the expectation of every `Put` and `Delete`
+//!    ([`Expect`]) against the current state. If any fails, apply nothing and return
+//!    [`ApplyError::Conflict`]. The core then re-reads and retries (a bounded number of times).
+//! 2. Otherwise run the commands in order, each seeing the effects of the ones before it, and
+//!    return one reply per command, in order. No other writer may interleave with the batch
+//!    (hold a lock, run a script, or use a transaction).
+//!
+//! If the store itself fails (connection lost, quota, corrupt data), return
+//! [`ApplyError::Store`] with a message; the operation fails with `storeError`.
+//!
+//! | command | effect | reply |
+//! |---|---|---|
+//! | `Get { key }` | read a record | `Record(Some(Stored { value, version }))` or `Record(None)` |
+//! | `Put { key, value, ttl_ms, expect }` | write a record; `ttl_ms` is a hint (below) | `Done` |
+//! | `Delete { key, expect }` | delete a record | `Removed(existed)` |
+//! | `ZAdd { key, member, score }` | add or re-score a member | `Done` |
+//! | `ZRem { key, member }` | remove a member | `Removed(was_there)` |
+//! | `ZRange { key, min, max, limit, rev }` | members with `min <= score <= max`, by score ascending (descending with `rev`), ties by member; at most `limit` | `Members(vec of (member, score))` |
+//! | `ZCount { key, min, max }` | count members with `min <= score <= max` | `Count(n)` |
+//! | `ZRemIfEmpty { key, member, watched }` | remove `member` from `key` if the sorted set `watched` has no members | `Removed(removed)` |
+//!
+//! Ties in `ZRange` are ordered by member bytes (descending with `rev`), as Redis does.
+//!
+//! **TTL hint.** A `Put` carries `ttl_ms`: the record may be dropped once that many
+//! milliseconds have passed (Redis `PEXPIRE`). It is the session's remaining life plus a grace
+//! period, so the core's `sweep` normally finds and cleans up the record first. Correctness
+//! never depends on it: the core checks expiry itself against its own clock, so a store may
+//! ignore the hint (the memory store does; `sweep` reclaims its memory).
+//!
+//! **Keys.** Every key of a batch belongs to one app (the same hash tag), except batches that
+//! touch only [`Key::Apps`]. A flat-string store renders keys with [`Key::render`].
+//!
+//! # Example: a store in a few lines
+//!
+//! ```
+//! use session_core::store::{ApplyError, Batch, Command, Expect, Reply, Stored, SyncStore};
+//! use session_core::{Key, MemoryStore, Sessions};
+//!
+//! /// A store that counts batches and passes them on to a `MemoryStore`.
+//! struct Counting { inner: MemoryStore, batches: std::sync::atomic::AtomicUsize }
+//!
+//! impl SyncStore for Counting {
+//!     fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+//!         self.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+//!         self.inner.apply(batch)
+//!     }
+//! }
+//!
+//! let store = Counting { inner: MemoryStore::new(), batches: Default::default() };
+//! let sessions = Sessions::new(store);
+//! let t = sessions.create(session_core::Create::new("shop", "u1", "10.0.0.1")).unwrap();
+//! assert!(sessions.get("shop", &t).unwrap().is_some());
+//! ```
+
+use crate::keys::Key;
+use std::fmt;
+use std::future::Future;
+
+/// The commands of one atomic step, applied all or nothing.
+pub type Batch = Vec<Command>;
+
+/// What a `Put` or `Delete` requires of the record before the batch may apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// No condition.
+    Any,
+    /// The record must not exist.
+    Absent,
+    /// The record must exist at exactly this version.
+    Version(u64),
+}
+
+impl Expect {
+    /// Whether a record currently at `current` (`None`: absent) meets the expectation.
+    pub fn holds(self, current: Option<u64>) -> bool {
+        match self {
+            Expect::Any => true,
+            Expect::Absent => current.is_none(),
+            Expect::Version(v) => current == Some(v),
+        }
+    }
+}
+
+/// One primitive store command. See the [module docs](self) for the exact semantics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Read a record.
+    Get {
+        /// A record key.
+        key: Key,
+    },
+    /// Write a record.
+    Put {
+        /// A record key.
+        key: Key,
+        /// The encoded record.
+        value: Vec<u8>,
+        /// The store may drop the record after this many milliseconds.
+        ttl_ms: u64,
+        /// The condition the batch depends on.
+        expect: Expect,
+    },
+    /// Delete a record.
+    Delete {
+        /// A record key.
+        key: Key,
+        /// The condition the batch depends on.
+        expect: Expect,
+    },
+    /// Add a member to a sorted set, or change its score.
+    ZAdd {
+        /// A sorted-set key.
+        key: Key,
+        /// The member.
+        member: String,
+        /// Its score (milliseconds).
+        score: u64,
+    },
+    /// Remove a member from a sorted set.
+    ZRem {
+        /// A sorted-set key.
+        key: Key,
+        /// The member.
+        member: String,
+    },
+    /// List members whose score is within `min..=max`.
+    ZRange {
+        /// A sorted-set key.
+        key: Key,
+        /// Lowest score, inclusive.
+        min: u64,
+        /// Highest score, inclusive.
+        max: u64,
+        /// At most this many members (`None`: all).
+        limit: Option<u32>,
+        /// Highest scores first.
+        rev: bool,
+    },
+    /// Count members whose score is within `min..=max`.
+    ZCount {
+        /// A sorted-set key.
+        key: Key,
+        /// Lowest score, inclusive.
+        min: u64,
+        /// Highest score, inclusive.
+        max: u64,
+    },
+    /// Remove `member` from `key`, but only if the sorted set `watched` is empty.
+    ZRemIfEmpty {
+        /// A sorted-set key.
+        key: Key,
+        /// The member.
+        member: String,
+        /// The sorted set that must be empty.
+        watched: Key,
+    },
+}
+
+impl Command {
+    /// The key the command acts on.
+    pub fn key(&self) -> &Key {
+        match self {
+            Command::Get { key }
+            | Command::Put { key, .. }
+            | Command::Delete { key, .. }
+            | Command::ZAdd { key, .. }
+            | Command::ZRem { key, .. }
+            | Command::ZRange { key, .. }
+            | Command::ZCount { key, .. }
+            | Command::ZRemIfEmpty { key, .. } => key,
+        }
+    }
+
+    /// The expectation a `Put` or `Delete` places on its record.
+    pub fn expectation(&self) -> Option<Expect> {
+        match self {
+            Command::Put { expect, .. } | Command::Delete { expect, .. } => Some(*expect),
+            _ => None,
+        }
+    }
+}
+
+/// A record as stored: the encoded bytes and the store's version of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The bytes the core wrote.
+    pub value: Vec<u8>,
+    /// The store's version of the record (1 when first written).
+    pub version: u64,
+}
+
+/// The reply to one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// For `Get`.
+    Record(Option<Stored>),
+    /// For `Put` and `ZAdd`.
+    Done,
+    /// For `Delete`, `ZRem` and `ZRemIfEmpty`: whether something was removed.
+    Removed(bool),
+    /// For `ZRange`: members with their scores.
+    Members(Vec<(String, u64)>),
+    /// For `ZCount`.
+    Count(u64),
+}
+
+/// Why a store did not apply a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyError {
+    /// An expectation failed; nothing was applied.
+    Conflict,
+    /// The store failed; say what happened.
+    Store(String),
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::Conflict => f.write_str("a version expectation failed"),
+            ApplyError::Store(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ApplyError {}
+
+/// A store in the same process, applied synchronously: see the [module docs](self).
+pub trait SyncStore {
+    /// Applies one batch all or nothing, returning one reply per command.
+    fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError>;
+}
+
+impl<S: SyncStore + ?Sized> SyncStore for &S {
+    fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+        (**self).apply(batch)
+    }
+}
+
+impl<S: SyncStore + ?Sized> SyncStore for std::sync::Arc<S> {
+    fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+        (**self).apply(batch)
+    }
+}
+
+/// A store across the network, applied asynchronously: the same contract as [`SyncStore`].
+///
+/// The future must be `Send` so that drivers can run on multi-threaded runtimes.
+pub trait AsyncStore {
+    /// Applies one batch all or nothing, returning one reply per command.
+    fn apply(&self, batch: Batch) -> impl Future<Output = Result<Vec<Reply>, ApplyError>> + Send;
+}

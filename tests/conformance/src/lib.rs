@@ -1,0 +1,190 @@
+//! The conformance-vector runner shared by every Rust target (the core with `MemoryStore`, the
+//! Redis store, the REST server). It knows JSON only, not session-core, so any target that can
+//! answer "run op X with input Y at time Z" can be checked. The format is specified in
+//! `tests/vectors/README.md`.
+
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What a target answered to one step.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The JSON result, or the error's `(name, message)`.
+    pub result: Result<Value, (String, String)>,
+    /// The events the step emitted, as JSON objects.
+    pub events: Vec<Value>,
+}
+
+/// A system under test.
+pub trait Target {
+    /// Starts a case: afterwards the target must behave as an empty store with automatic
+    /// sweeping off.
+    fn reset(&mut self);
+    /// Runs one operation at `now` (milliseconds).
+    fn call(&mut self, op: &str, input: &Value, now: u64) -> Outcome;
+}
+
+/// The folder of the vectors, from any crate of the workspace.
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors")
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Cases run.
+    pub cases: usize,
+    /// Steps run.
+    pub steps: usize,
+    /// One line per failed case.
+    pub failures: Vec<String>,
+}
+
+/// Runs every `*.json` file in `dir` against `target`.
+pub fn run_dir(dir: &Path, target: &mut dyn Target) -> Report {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    files.sort();
+    let mut report = Report::default();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parsed: Result<Value, String> = std::fs::read_to_string(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+        let doc = match parsed {
+            Ok(doc) => doc,
+            Err(e) => {
+                report.failures.push(format!("{name}: unreadable: {e}"));
+                continue;
+            }
+        };
+        for case in doc["cases"].as_array().into_iter().flatten() {
+            report.cases += 1;
+            let case_name = case["name"].as_str().unwrap_or("?");
+            if let Err(e) = run_case(case, target, &mut report.steps) {
+                report.failures.push(format!("{name} / {case_name}: {e}"));
+            }
+        }
+    }
+    report
+}
+
+fn run_case(case: &Value, target: &mut dyn Target, steps: &mut usize) -> Result<(), String> {
+    target.reset();
+    let mut vars: HashMap<String, Value> = HashMap::new();
+    let mut now = 0;
+    for (i, step) in case["steps"].as_array().into_iter().flatten().enumerate() {
+        *steps += 1;
+        if let Some(n) = step["now"].as_u64() {
+            now = n;
+        }
+        let op = step["op"].as_str().ok_or(format!("step {i}: no op"))?;
+        let input = substitute(&step["in"], &vars);
+        let outcome = target.call(op, &input, now);
+        let at = |msg: String| format!("step {i} ({op} {}): {msg}", step["in"]);
+        match (&outcome.result, step.get("err")) {
+            (Ok(got), None) => {
+                if let Some(want) = step.get("out") {
+                    let unordered = step["unordered"].as_bool().unwrap_or(false);
+                    if !matches(want, got, &vars, unordered) {
+                        return Err(at(format!("expected {want}, got {got}")));
+                    }
+                }
+                if let Some(var) = step["save"].as_str() {
+                    vars.insert(var.to_owned(), got["token"].clone());
+                }
+            }
+            (Ok(got), Some(err)) => return Err(at(format!("expected error {err}, got {got}"))),
+            (Err((name, message)), None) => {
+                return Err(at(format!("unexpected error {name}: {message}")));
+            }
+            (Err((name, message)), Some(err)) => {
+                let got = serde_json::json!({"name": name, "message": message});
+                let mut want = err.clone();
+                if want.get("message").is_none() {
+                    if let Some(o) = want.as_object_mut() {
+                        o.insert("message".into(), Value::String(message.clone()));
+                    }
+                }
+                if want != got {
+                    return Err(at(format!("expected error {err}, got {got}")));
+                }
+            }
+        }
+        if let Some(want) = step.get("events") {
+            let got = Value::Array(outcome.events.clone());
+            if !matches(want, &got, &vars, false) {
+                return Err(at(format!("expected events {want}, got {got}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces `"$name"` strings with saved variables.
+fn substitute(v: &Value, vars: &HashMap<String, Value>) -> Value {
+    match v {
+        Value::String(s) => s
+            .strip_prefix('$')
+            .and_then(|name| vars.get(name))
+            .cloned()
+            .unwrap_or_else(|| v.clone()),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, vars)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), substitute(x, vars)))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn is_handle(s: &str) -> bool {
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Deep equality with the matchers of the README.
+pub fn matches(want: &Value, got: &Value, vars: &HashMap<String, Value>, unordered: bool) -> bool {
+    match (want, got) {
+        (Value::String(w), _) if w.starts_with('$') => match &w[1..] {
+            "token" => got.as_str().is_some_and(is_token),
+            "handle" => got.as_str().is_some_and(is_handle),
+            name => vars.get(name).is_some_and(|v| v == got),
+        },
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Array(a), Value::Array(b)) => {
+            if a.len() != b.len() {
+                return false;
+            }
+            if !unordered {
+                return a.iter().zip(b).all(|(x, y)| matches(x, y, vars, unordered));
+            }
+            let mut used = vec![false; b.len()];
+            a.iter().all(|x| {
+                let found = b
+                    .iter()
+                    .enumerate()
+                    .find(|(j, y)| !used[*j] && matches(x, y, vars, unordered));
+                found.map(|(j, _)| used[j] = true).is_some()
+            })
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, x)| b.get(k).is_some_and(|y| matches(x, y, vars, unordered)))
+        }
+        _ => want == got,
+    }
+}
