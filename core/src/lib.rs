@@ -58,6 +58,7 @@ pub mod session;
 pub mod store;
 pub mod token;
 pub mod validate;
+pub mod wire;
 
 pub use data::{Data, MAX_DATA_BYTES, MAX_KEY_BYTES, MAX_KEYS, Patch, Scalar};
 pub use dispatch::{AnyOp, Response};
