@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 /// At most this many keys in a session's data.
-pub const MAX_KEYS: usize = 1024;
+pub const MAX_KEYS: usize = 4096;
 /// At most this many bytes in one key.
 pub const MAX_KEY_BYTES: usize = 256;
 /// At most this many bytes of compact JSON for a session's whole data.

@@ -144,4 +144,13 @@ impl Machine for AnyOp {
             AnyOp::KillMany(m) | AnyOp::Sweep(m) => m.take_events(),
         }
     }
+
+    fn lock_key(&self) -> Option<&str> {
+        match self {
+            AnyOp::Access(m) => m.lock_key(),
+            AnyOp::Regenerate(m) => m.lock_key(),
+            AnyOp::Kill(m) => m.lock_key(),
+            _ => None,
+        }
+    }
 }

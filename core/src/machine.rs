@@ -63,6 +63,13 @@ pub trait Machine {
     fn resume(&mut self, outcome: Result<Vec<Reply>, Conflict>) -> Step<Self::Output>;
     /// Events that have happened so far (drained).
     fn take_events(&mut self) -> Vec<Event>;
+    /// The one session this operation updates, if it is a single-session operation. Drivers
+    /// serialize operations with the same key within a process, so that contention on one hot
+    /// session queues instead of spinning through version conflicts; versions still guard
+    /// against other processes.
+    fn lock_key(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The inside of an operation: a plan of batches. Conflicts and retries are handled once, in
@@ -80,6 +87,10 @@ pub trait Flow {
     }
     /// The last batch was applied; here are its replies.
     fn next(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<Self::Output>;
+    /// See [`Machine::lock_key`].
+    fn lock_key(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A [`Flow`] with bounded conflict retries: the [`Machine`] that drivers run.
@@ -134,6 +145,10 @@ impl<F: Flow> Machine for Op<F> {
 
     fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
+    }
+
+    fn lock_key(&self) -> Option<&str> {
+        self.flow.lock_key()
     }
 }
 

@@ -84,6 +84,12 @@ impl Token {
     }
 }
 
+impl AsRef<str> for Token {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Tokens are secrets: their `Debug` output is redacted so that they do not end up in logs.
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,5 +1,7 @@
 //! The conformance vectors (tests/vectors) against the core with `MemoryStore`.
 
+#![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
+
 use conformance::{Outcome, Target, run_dir, vectors_dir};
 use serde_json::Value;
 use session_core::{Event, ManualClock, MemoryStore, Sessions};

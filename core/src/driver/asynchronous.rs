@@ -1,5 +1,6 @@
 //! The async driver.
 
+use super::stripes::Stripes;
 use super::{Host, advance, host_builders, session_api};
 use crate::error::Error;
 use crate::machine::{Machine, Step};
@@ -39,6 +40,7 @@ use crate::store::AsyncStore;
 pub struct AsyncSessions<S> {
     store: S,
     host: Host,
+    stripes: Stripes<async_lock::Mutex<()>>,
 }
 
 impl<S: AsyncStore> AsyncSessions<S> {
@@ -47,6 +49,7 @@ impl<S: AsyncStore> AsyncSessions<S> {
         Self {
             store,
             host: Host::default(),
+            stripes: Stripes::default(),
         }
     }
 
@@ -55,7 +58,13 @@ impl<S: AsyncStore> AsyncSessions<S> {
     /// Runs one operation machine to completion against the store, then emits its events.
     pub async fn run<M: Machine>(&self, mut op: M) -> Result<M::Output, Error> {
         self.maybe_sweep().await;
-        let result = self.drive(&mut op).await;
+        let result = match op.lock_key() {
+            Some(key) => {
+                let _turn = self.stripes.get(key).lock().await;
+                self.drive(&mut op).await
+            }
+            None => self.drive(&mut op).await,
+        };
         self.host.emit(op.take_events());
         result
     }

@@ -8,6 +8,7 @@
 mod asynchronous;
 mod auto_sweep;
 mod clock;
+mod stripes;
 mod sync;
 
 pub use asynchronous::AsyncSessions;
@@ -129,21 +130,21 @@ macro_rules! session_api {
 
         /// The session as it was before this read (`r` not yet counted); then counts the read
         /// and slides the expiry. `None` for an unknown, expired or killed token.
-        pub $($async)? fn get(&self, app: &str, token: &str) -> Result<Option<crate::Session>, crate::Error> {
-            let op = crate::ops::get(crate::App::new(app)?, &crate::Token::new(token)?, self.now());
+        pub $($async)? fn get(&self, app: &str, token: impl AsRef<str>) -> Result<Option<crate::Session>, crate::Error> {
+            let op = crate::ops::get(crate::App::new(app)?, &crate::Token::new(token.as_ref())?, self.now());
             self.run(op)$($aw)*
         }
 
         /// Slides the expiry without counting a read.
-        pub $($async)? fn touch(&self, app: &str, token: &str) -> Result<Option<crate::Session>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+        pub $($async)? fn touch(&self, app: &str, token: impl AsRef<str>) -> Result<Option<crate::Session>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
             let op = crate::ops::access(app, &token, crate::ops::Access::Touch, self.now());
             self.run(op)$($aw)*
         }
 
         /// Merges `d` into the session's data (a `null` deletes its key) and counts a write.
-        pub $($async)? fn set(&self, app: &str, token: &str, d: crate::Patch) -> Result<Option<crate::Session>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+        pub $($async)? fn set(&self, app: &str, token: impl AsRef<str>, d: crate::Patch) -> Result<Option<crate::Session>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
             if d.is_empty() {
                 return Err(crate::Error::value("d", "d must contain at least one key"));
             }
@@ -152,23 +153,23 @@ macro_rules! session_api {
         }
 
         /// Changes the session's TTL (seconds).
-        pub $($async)? fn set_ttl(&self, app: &str, token: &str, ttl: u64) -> Result<Option<crate::Session>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+        pub $($async)? fn set_ttl(&self, app: &str, token: impl AsRef<str>, ttl: u64) -> Result<Option<crate::Session>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
             let ttl = crate::validate::seconds("ttl", ttl)?;
             let op = crate::ops::access(app, &token, crate::ops::Access::SetTtl(ttl), self.now());
             self.run(op)$($aw)*
         }
 
         /// A new token for the same session; the old token is dead at once.
-        pub $($async)? fn regenerate(&self, app: &str, token: &str) -> Result<Option<crate::Token>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+        pub $($async)? fn regenerate(&self, app: &str, token: impl AsRef<str>) -> Result<Option<crate::Token>, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
             let op = crate::ops::regenerate(app, &token, crate::Token::generate()?, self.now());
             self.run(op)$($aw)*
         }
 
         /// Ends the session; returns how many were killed (0 or 1).
-        pub $($async)? fn kill(&self, app: &str, token: &str) -> Result<u64, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token)?);
+        pub $($async)? fn kill(&self, app: &str, token: impl AsRef<str>) -> Result<u64, crate::Error> {
+            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
             self.run(crate::ops::kill(app, token.handle(), self.now()))$($aw)*
         }
 

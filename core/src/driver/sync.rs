@@ -1,10 +1,12 @@
 //! The sync driver.
 
+use super::stripes::Stripes;
 use super::{Host, advance, host_builders, session_api};
 use crate::error::Error;
 use crate::machine::{Machine, Step};
 use crate::ops;
 use crate::store::SyncStore;
+use std::sync::Mutex;
 
 /// Sessions over an in-process store, driven synchronously.
 ///
@@ -24,6 +26,7 @@ use crate::store::SyncStore;
 pub struct Sessions<S> {
     store: S,
     host: Host,
+    stripes: Stripes<Mutex<()>>,
 }
 
 impl<S: SyncStore> Sessions<S> {
@@ -32,6 +35,7 @@ impl<S: SyncStore> Sessions<S> {
         Self {
             store,
             host: Host::default(),
+            stripes: Stripes::default(),
         }
     }
 
@@ -40,7 +44,18 @@ impl<S: SyncStore> Sessions<S> {
     /// Runs one operation machine to completion against the store, then emits its events.
     pub fn run<M: Machine>(&self, mut op: M) -> Result<M::Output, Error> {
         self.maybe_sweep();
-        let result = self.drive(&mut op);
+        let result = match op.lock_key() {
+            Some(key) => {
+                // Poisoning cannot hide a half-done update: the lock guards no data.
+                let _turn = self
+                    .stripes
+                    .get(key)
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                self.drive(&mut op)
+            }
+            None => self.drive(&mut op),
+        };
         self.host.emit(op.take_events());
         result
     }

@@ -161,8 +161,11 @@ impl ZSet {
     }
 }
 
+/// An entry of the tree: (score, member).
+type Entry = (u64, Arc<str>);
+
 /// Tree bounds for `min <= score <= max`, whatever the member.
-fn bounds(min: u64, max: u64) -> (Bound<(u64, Arc<str>)>, Bound<(u64, Arc<str>)>) {
+fn bounds(min: u64, max: u64) -> (Bound<Entry>, Bound<Entry>) {
     let lo = Bound::Included((min, Arc::from("")));
     let hi = match max.checked_add(1) {
         Some(next) => Bound::Excluded((next, Arc::from(""))),

@@ -130,6 +130,10 @@ impl<C: Change> Flow for SingleFlow<C> {
         }])
     }
 
+    fn lock_key(&self) -> Option<&str> {
+        Some(self.t.handle.as_str())
+    }
+
     fn next(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<C::Output> {
         match std::mem::replace(&mut self.phase, Phase::Read) {
             Phase::Read => self.on_read(replies).unwrap_or_else(|e| Step::Done(Err(e))),

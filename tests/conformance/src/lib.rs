@@ -107,10 +107,8 @@ fn run_case(case: &Value, target: &mut dyn Target, steps: &mut usize) -> Result<
             (Err((name, message)), Some(err)) => {
                 let got = serde_json::json!({"name": name, "message": message});
                 let mut want = err.clone();
-                if want.get("message").is_none() {
-                    if let Some(o) = want.as_object_mut() {
-                        o.insert("message".into(), Value::String(message.clone()));
-                    }
+                if let (None, Some(o)) = (err.get("message"), want.as_object_mut()) {
+                    o.insert("message".into(), Value::String(message.clone()));
                 }
                 if want != got {
                     return Err(at(format!("expected error {err}, got {got}")));

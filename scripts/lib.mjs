@@ -1,0 +1,35 @@
+// Small helpers shared by the root scripts: run a command, fail loudly, and make sure the npm
+// workspaces are installed before anything needs them.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) {
+    console.error(`\n${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}
+
+/** The npm workspaces listed in the root package.json. */
+export function workspaces() {
+  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces ?? [];
+}
+
+/** Installs the npm workspaces when they have not been installed yet. */
+export function ensureInstalled() {
+  if (workspaces().length > 0 && !existsSync(join(root, 'node_modules', '.package-lock.json'))) {
+    run('npm', ['install', '--no-audit', '--no-fund']);
+  }
+}
+
+/** Builds every workspace that has a build script (native addons, wasm). */
+export function buildAll() {
+  ensureInstalled();
+  if (workspaces().length > 0) run('npm', ['run', 'build', '--workspaces', '--if-present']);
+}
