@@ -73,3 +73,8 @@ pub use session::{Listed, Session};
 pub use store::Command;
 pub use token::{Handle, Token};
 pub use validate::{App, Ip, UserId};
+
+/// The README's Rust examples, run as doc tests so that they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
