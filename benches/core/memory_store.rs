@@ -6,6 +6,7 @@
 //! Run: `cargo bench -p session-core --bench memory_store` (or `npm run bench`).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // A benchmark stops on error and prints.
+#![allow(missing_docs)] // criterion_group! generates an undocumented `pub fn`.
 
 use criterion::{Criterion, black_box, criterion_group};
 use serde_json::{Map, Value, json};
@@ -30,7 +31,10 @@ const N: usize = 1_000_000;
 const APP: &str = "bench";
 
 fn data() -> Patch {
-    Patch::new().set("theme", "dark").set("cart", 3).set("admin", false)
+    Patch::new()
+        .set("theme", "dark")
+        .set("cart", 3)
+        .set("admin", false)
 }
 
 /// Bytes of the data itself, as stored (compact JSON).

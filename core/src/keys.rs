@@ -16,7 +16,7 @@ use std::fmt;
 /// | [`Key::Session`] | record | `rs:{shop}:s:<handle>` | one session |
 /// | [`Key::Sessions`] | sorted set | `rs:{shop}:_sessions` | handles, scored by last access (ms) |
 /// | [`Key::Users`] | sorted set | `rs:{shop}:_users` | user ids, scored by last access (ms) |
-/// | [`Key::Expiry`] | sorted set | `rs:{shop}:_expiry` | handles, scored by expiry (ms) |
+/// | [`Key::Expiry`] | sorted set | `rs:{shop}:_expiry` | handles, scored by a lower bound of their expiry (ms) |
 /// | [`Key::UserSessions`] | sorted set | `rs:{shop}:us:<id>` | one user's handles, scored by creation (ms) |
 /// | [`Key::Apps`] | sorted set | `rs:_apps` | app names, scored by their last session creation (ms) |
 ///
@@ -33,7 +33,8 @@ pub enum Key {
     Sessions(App),
     /// The app's users by last access: backs `activity`.
     Users(App),
-    /// The app's sessions by expiry time: backs `sweep`.
+    /// The app's sessions by expiry time: backs `sweep`. A score is a lower bound: accesses
+    /// that slide the expiry later leave it, and `sweep` re-scores the live sessions it finds.
     Expiry(App),
     /// One user's sessions by creation time: backs `soid` and `killsoid`.
     UserSessions(App, UserId),

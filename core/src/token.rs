@@ -12,6 +12,7 @@ use crate::error::Error;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::Arc;
 
 /// The alphabet of tokens: 62 characters.
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -75,7 +76,16 @@ impl Token {
     /// The handle under which this token's session is stored.
     pub fn handle(&self) -> Handle {
         let digest = Sha256::digest(self.0.as_bytes());
-        Handle(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
+        let mut text = [0u8; HANDLE_LEN];
+        let written = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode_slice(digest, &mut text)
+            .unwrap_or_default();
+        // Base64 output is ASCII, so always UTF-8.
+        Handle(
+            std::str::from_utf8(&text[..written])
+                .unwrap_or_default()
+                .into(),
+        )
     }
 
     /// Gives up the token text.
@@ -109,9 +119,16 @@ impl fmt::Debug for Token {
 /// assert_eq!(h.as_str().len(), 43);
 /// assert_eq!(Handle::new(h.as_str()).unwrap(), h);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct Handle(String);
+///
+/// Cloning it is cheap (a shared string): store keys and events copy it often.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle(Arc<str>);
+
+impl serde::Serialize for Handle {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 impl Handle {
     /// Validates a handle: exactly 43 characters of `[A-Za-z0-9_-]`.
@@ -127,7 +144,7 @@ impl Handle {
         if !ok {
             return Err(Error::format("handle"));
         }
-        Ok(Self(value))
+        Ok(Self(value.into()))
     }
 
     /// The handle text.
@@ -137,7 +154,7 @@ impl Handle {
 
     /// Wraps a handle the core wrote into an index.
     pub(crate) fn from_stored(value: String) -> Self {
-        Self(value)
+        Self(value.into())
     }
 }
 

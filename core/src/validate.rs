@@ -4,6 +4,7 @@
 
 use crate::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
 /// The longest TTL, absolute lifetime or `dt` accepted, in seconds: 365 days.
 pub const MAX_SECONDS: u64 = 365 * 24 * 3600;
@@ -15,8 +16,10 @@ pub const DEFAULT_TTL: u64 = 7200;
 macro_rules! text_newtype {
     ($(#[$doc:meta])* $name:ident, $field:literal, $check:expr) => {
         $(#[$doc])*
+        ///
+        /// Cloning it is cheap (a shared string): store keys and events copy it often.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// Validates `value`: a `missingParameter` error when it is empty, an
@@ -30,7 +33,7 @@ macro_rules! text_newtype {
                 if !check(&value) {
                     return Err(Error::format($field));
                 }
-                Ok(Self(value))
+                Ok(Self(value.into()))
             }
 
             /// The validated text.
@@ -41,7 +44,7 @@ macro_rules! text_newtype {
             /// Wraps text the core validated before it was stored.
             #[allow(dead_code)] // Not every newtype is read back from a record.
             pub(crate) fn from_stored(value: String) -> Self {
-                Self(value)
+                Self(value.into())
             }
         }
 

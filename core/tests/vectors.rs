@@ -45,7 +45,10 @@ impl Target for Core {
             .iter()
             .map(|e| serde_json::to_value(e).unwrap())
             .collect();
-        Outcome { result, events }
+        Outcome {
+            result,
+            events: Some(events),
+        }
     }
 }
 

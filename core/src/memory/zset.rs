@@ -1,10 +1,11 @@
-//! A sorted set with O(log n) updates and range queries that cost what they return.
+//! A sorted set of arbitrary strings with O(log n) updates and range queries that cost what
+//! they return: the app registry (`rs:_apps`), which lives outside every app's slots.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
-/// Members at most this many stay in a sorted `Vec`: most users have a handful of sessions,
+/// Members at most this many stay in a sorted `Vec`: most processes serve a handful of apps,
 /// and a small vector costs a fraction of a map plus a tree.
 const SMALL: usize = 8;
 
@@ -35,17 +36,6 @@ impl ZSet {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// The member's own `Arc`, so that other structures can share its allocation.
-    pub(crate) fn interned(&self, member: &str) -> Option<Arc<str>> {
-        match self {
-            ZSet::Small(v) => v
-                .iter()
-                .find(|(_, m)| &**m == member)
-                .map(|(_, m)| m.clone()),
-            ZSet::Large { scores, .. } => scores.get_key_value(member).map(|(m, _)| m.clone()),
-        }
     }
 
     /// Adds `member` or moves it to `score`.

@@ -50,6 +50,7 @@ enum Phase {
     Write {
         events: Vec<Event>,
         count: u64,
+        ranged: u32,
         full: bool,
     },
     Probe,
@@ -65,6 +66,10 @@ pub struct BulkFlow {
     all_apps: bool,
     phase: Phase,
     done: Removal,
+    /// `sweep`: index entries examined so far. The limit bounds these, not just the removals,
+    /// because `_expiry` holds lower bounds: a sweep also meets live sessions whose entry it
+    /// only moves forward, and that work must be bounded too.
+    examined: u32,
 }
 
 impl BulkFlow {
@@ -76,12 +81,13 @@ impl BulkFlow {
             now,
             phase: Phase::Apps,
             done: Removal::default(),
+            examined: 0,
         }
     }
 
     fn remaining(&self) -> u32 {
         match self.bulk {
-            Bulk::Sweep(limit) => limit.saturating_sub(self.done.count as u32),
+            Bulk::Sweep(limit) => limit.saturating_sub(self.examined),
             _ => CHUNK,
         }
     }
@@ -128,6 +134,7 @@ impl BulkFlow {
         let mut batch: Batch = Vec::with_capacity(handles.len() * 6);
         let mut events = Vec::new();
         let mut count = 0;
+        let ranged = handles.len() as u32;
         for h in handles {
             let handle = Handle::from_stored(h);
             let Some(stored) = replies.record()? else {
@@ -179,6 +186,7 @@ impl BulkFlow {
         self.phase = Phase::Write {
             events,
             count,
+            ranged,
             full,
         };
         Ok(Step::Run(batch))
@@ -220,10 +228,12 @@ impl BulkFlow {
             Phase::Write {
                 events: applied,
                 count,
+                ranged,
                 full,
             } => {
                 events.extend(applied);
                 self.done.count += count;
+                self.examined += ranged;
                 if let Bulk::Sweep(_) = self.bulk {
                     if !full {
                         // This app has no more expired sessions.

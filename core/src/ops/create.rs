@@ -1,6 +1,6 @@
 //! `create`: a new session under a fresh token.
 
-use super::index;
+use super::index::{self, Expiry};
 use crate::error::Error;
 use crate::event::{Event, EventKind};
 use crate::input::NewSession;
@@ -61,6 +61,7 @@ impl Flow for CreateFlow {
             &rec,
             self.now,
             Expect::Absent,
+            Expiry::Exact,
         );
         index::enlist(&mut batch, &i.app, &self.handle, &rec);
         Step::Run(batch)

@@ -2,6 +2,13 @@
 //!
 //! Every write of a session goes through [`save`] and every removal through [`remove`], so the
 //! indexes (`_sessions`, `_users`, `_expiry`, `us:<id>`) cannot drift from the records.
+//!
+//! **`_expiry` holds a lower bound.** A session's `_expiry` score is never later than its real
+//! expiry, but may be earlier: an access (`get`, `touch`, `set`) only ever moves the expiry
+//! later, so it leaves `_expiry` alone ([`Expiry::Kept`]) and saves one sorted-set update per
+//! call. `sweep` reads every record it ranges and re-scores the live ones, so a stale bound
+//! costs one extra read when it comes due, never a wrong removal. Writes that may move the
+//! expiry earlier (`create`, `regenerate`, `setTtl`) write the exact score ([`Expiry::Exact`]).
 
 use crate::keys::Key;
 use crate::record::Record;
@@ -9,7 +16,18 @@ use crate::store::{Batch, Command, Expect};
 use crate::token::Handle;
 use crate::validate::{App, UserId};
 
-/// Writes `rec` under `handle` and moves its index entries to its last access and expiry.
+/// Whether a [`save`] writes the session's `_expiry` score (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expiry {
+    /// Write the exact expiry: the write may have moved it earlier, or it is new.
+    Exact,
+    /// Keep the stored score: the write only moved the expiry later (or not at all), so the
+    /// stored score is still a lower bound.
+    Kept,
+}
+
+/// Writes `rec` under `handle` and moves its index entries to its last access (and, with
+/// [`Expiry::Exact`], its expiry).
 pub(crate) fn save(
     batch: &mut Batch,
     app: &App,
@@ -17,6 +35,7 @@ pub(crate) fn save(
     rec: &Record,
     now: u64,
     expect: Expect,
+    expiry: Expiry,
 ) {
     batch.push(Command::Put {
         key: Key::Session(app.clone(), handle.clone()),
@@ -34,11 +53,13 @@ pub(crate) fn save(
         member: rec.id.clone(),
         score: rec.last,
     });
-    batch.push(Command::ZAdd {
-        key: Key::Expiry(app.clone()),
-        member: handle.as_str().to_owned(),
-        score: rec.expires(),
-    });
+    if expiry == Expiry::Exact {
+        batch.push(Command::ZAdd {
+            key: Key::Expiry(app.clone()),
+            member: handle.as_str().to_owned(),
+            score: rec.expires(),
+        });
+    }
 }
 
 /// Adds `handle` to its user's index (at creation, or when `regenerate` renames it).

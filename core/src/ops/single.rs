@@ -6,7 +6,7 @@
 //! that is conditional on the version read, so a concurrent writer makes it retry instead of
 //! losing an update.
 
-use super::index;
+use super::index::{self, Expiry};
 use crate::data::{Data, Patch};
 use crate::error::Error;
 use crate::event::{Event, EventKind, Reason};
@@ -215,6 +215,11 @@ impl Change for AccessChange {
             }
         };
         rec.last = t.now;
+        // Only a TTL change can move the expiry earlier; other accesses keep its lower bound.
+        let expiry = match self.access {
+            Access::SetTtl(_) => Expiry::Exact,
+            _ => Expiry::Kept,
+        };
         index::save(
             batch,
             &t.app,
@@ -222,6 +227,7 @@ impl Change for AccessChange {
             &rec,
             t.now,
             Expect::Version(version),
+            expiry,
         );
         self.answer = Some(answer);
         Ok(Planned::Write)
@@ -272,7 +278,15 @@ impl Change for Regenerate {
             member: t.handle.as_str().to_owned(),
         });
         rec.last = t.now;
-        index::save(batch, &t.app, &self.handle, &rec, t.now, Expect::Absent);
+        index::save(
+            batch,
+            &t.app,
+            &self.handle,
+            &rec,
+            t.now,
+            Expect::Absent,
+            Expiry::Exact,
+        );
         index::enlist(batch, &t.app, &self.handle, &rec);
         self.id = rec.id;
         Ok(Planned::Write)

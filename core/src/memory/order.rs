@@ -1,0 +1,117 @@
+//! [`Order`]: the members of a large sorted set, by score.
+
+use std::collections::BTreeSet;
+
+/// A large sorted set's members (slot numbers in a [`Names`](super::names::Names)) ordered by
+/// score. The member's score itself lives in its slot.
+///
+/// The tree orders ties by slot number, not by member bytes: comparing numbers never reads a
+/// string, and an entry is 16 bytes. [`Order::range`] puts ties in member order on the way
+/// out, which costs only the ties it returns.
+#[derive(Debug, Default)]
+pub(crate) struct Order(BTreeSet<(u64, u32)>);
+
+impl Order {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn insert(&mut self, score: u64, slot: u32) {
+        self.0.insert((score, slot));
+    }
+
+    pub(crate) fn remove(&mut self, score: u64, slot: u32) {
+        self.0.remove(&(score, slot));
+    }
+
+    /// Moves `slot` (whose score is kept in `at`) to `score`.
+    pub(crate) fn rescore(&mut self, at: &mut Option<u64>, slot: u32, score: u64) {
+        match at.replace(score) {
+            Some(old) if old == score => return,
+            Some(old) => self.remove(old, slot),
+            None => {}
+        }
+        self.insert(score, slot);
+    }
+
+    /// Takes `slot` (whose score is kept in `at`) out; true when it was in.
+    pub(crate) fn unscore(&mut self, at: &mut Option<u64>, slot: u32) -> bool {
+        match at.take() {
+            Some(old) => {
+                self.remove(old, slot);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How many members have `min <= score <= max`.
+    pub(crate) fn count(&self, min: u64, max: u64) -> u64 {
+        if min > max {
+            return 0;
+        }
+        self.0.range((min, 0)..=(max, u32::MAX)).count() as u64
+    }
+
+    /// Members with `min <= score <= max`, ascending by (score, name) (descending with
+    /// `rev`), at most `limit`; `name` gives a slot's member.
+    pub(crate) fn range<'a>(
+        &self,
+        min: u64,
+        max: u64,
+        limit: Option<u32>,
+        rev: bool,
+        name: impl Fn(u32) -> &'a str,
+    ) -> Vec<(String, u64)> {
+        if min > max {
+            return Vec::new();
+        }
+        let range = self.0.range((min, 0)..=(max, u32::MAX)).copied();
+        let picked = if rev {
+            take_with_ties(range.rev(), limit)
+        } else {
+            take_with_ties(range, limit)
+        };
+        in_member_order(picked, limit, rev, name)
+    }
+
+    /// Every (slot, score).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.0.iter().map(|&(s, i)| (i, s))
+    }
+}
+
+/// The first `limit` entries of a run sorted by score, plus any that tie with the last one
+/// (which of the ties make the cut depends on member order).
+fn take_with_ties(
+    entries: impl Iterator<Item = (u64, u32)>,
+    limit: Option<u32>,
+) -> Vec<(u64, u32)> {
+    let limit = limit.map_or(usize::MAX, |l| l as usize);
+    let mut out: Vec<(u64, u32)> = Vec::new();
+    for (score, slot) in entries {
+        if out.len() >= limit && out.last().is_none_or(|&(last, _)| last != score) {
+            break;
+        }
+        out.push((score, slot));
+    }
+    out
+}
+
+/// Sorts `picked` by (score, member), descending with `rev`, and keeps the first `limit`.
+pub(crate) fn in_member_order<'a>(
+    mut picked: Vec<(u64, u32)>,
+    limit: Option<u32>,
+    rev: bool,
+    name: impl Fn(u32) -> &'a str,
+) -> Vec<(String, u64)> {
+    picked.sort_by(|a, b| {
+        let ord = a.0.cmp(&b.0).then_with(|| name(a.1).cmp(name(b.1)));
+        if rev { ord.reverse() } else { ord }
+    });
+    picked.truncate(limit.map_or(usize::MAX, |l| l as usize));
+    picked
+        .into_iter()
+        .map(|(score, slot)| (name(slot).to_owned(), score))
+        .collect()
+}

@@ -1,0 +1,199 @@
+//! The store against a literal reading of the protocol: random batches, same replies, same
+//! dump. The layout packs keys into shared slots; this checks nothing leaks between them.
+
+use super::MemoryStore;
+use crate::keys::Key;
+use crate::store::{ApplyError, Batch, Command, Expect, Reply, Stored, SyncStore};
+use crate::token::Handle;
+use crate::validate::{App, UserId};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+/// The protocol, read literally: records and sorted sets by rendered key.
+#[derive(Default)]
+struct Reference {
+    records: BTreeMap<String, (Vec<u8>, u64)>,
+    sets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Reference {
+    fn apply(&mut self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+        for cmd in &batch {
+            if let Some(e) = cmd.expectation() {
+                let current = self.records.get(&cmd.key().render("rs")).map(|r| r.1);
+                if !e.holds(current) {
+                    return Err(ApplyError::Conflict);
+                }
+            }
+        }
+        Ok(batch.into_iter().map(|c| self.run(c)).collect())
+    }
+
+    fn run(&mut self, cmd: Command) -> Reply {
+        let key = cmd.key().render("rs");
+        let set = self.sets.get(&key);
+        let inside = |min: u64, max: u64| -> Vec<(String, u64)> {
+            let mut v: Vec<(String, u64)> = set
+                .into_iter()
+                .flatten()
+                .filter(|(_, s)| (min..=max).contains(*s))
+                .map(|(m, s)| (m.clone(), *s))
+                .collect();
+            v.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+            v
+        };
+        match cmd {
+            Command::Get { .. } => Reply::Record(self.records.get(&key).map(|(v, n)| Stored {
+                value: v.clone(),
+                version: *n,
+            })),
+            Command::Put { value, .. } => {
+                let version = self.records.get(&key).map_or(1, |r| r.1 + 1);
+                self.records.insert(key, (value, version));
+                Reply::Done
+            }
+            Command::Delete { .. } => Reply::Removed(self.records.remove(&key).is_some()),
+            Command::ZAdd { member, score, .. } => {
+                self.sets.entry(key).or_default().insert(member, score);
+                Reply::Done
+            }
+            Command::ZRem { member, .. } => Reply::Removed(self.zrem(&key, &member)),
+            Command::ZRemIfEmpty {
+                member, watched, ..
+            } => {
+                let empty = !self.sets.contains_key(&watched.render("rs"));
+                Reply::Removed(empty && self.zrem(&key, &member))
+            }
+            Command::ZRange {
+                min,
+                max,
+                limit,
+                rev,
+                ..
+            } => {
+                let mut v = inside(min, max);
+                if rev {
+                    v.reverse();
+                }
+                v.truncate(limit.map_or(usize::MAX, |l| l as usize));
+                Reply::Members(v)
+            }
+            Command::ZCount { min, max, .. } => Reply::Count(inside(min, max).len() as u64),
+        }
+    }
+
+    fn zrem(&mut self, key: &str, member: &str) -> bool {
+        let Some(set) = self.sets.get_mut(key) else {
+            return false;
+        };
+        let removed = set.remove(member).is_some();
+        if set.is_empty() {
+            self.sets.remove(key);
+        }
+        removed
+    }
+
+    fn dump(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .records
+            .iter()
+            .map(|(k, (v, n))| (k.clone(), format!("v{n} {v:?}")))
+            .collect();
+        for (k, set) in &self.sets {
+            let mut m: Vec<String> = set.iter().map(|(m, s)| format!("{m}={s}")).collect();
+            m.sort();
+            out.push((k.clone(), m.join(",")));
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Few names, so that commands collide: handles (one longer than a slot holds inline) and
+/// user ids, used as members of any set.
+const NAMES: [&str; 5] = [
+    "h1",
+    "h2",
+    "u1",
+    "a-name-longer-than-forty-six-bytes-so-it-lives-on-the-heap",
+    "é",
+];
+
+fn command() -> impl Strategy<Value = Command> {
+    let app = prop::sample::select(vec!["app", "other"]).prop_map(|a| App::from_stored(a.into()));
+    let name = prop::sample::select(NAMES.to_vec()).prop_map(String::from);
+    let set = (app.clone(), 0..5usize, name.clone()).prop_map(|(a, k, n)| match k {
+        0 => Key::Sessions(a),
+        1 => Key::Expiry(a),
+        2 => Key::Users(a),
+        3 => Key::UserSessions(a, UserId::from_stored(n)),
+        _ => Key::Apps,
+    });
+    let record = (app, name.clone()).prop_map(|(a, n)| Key::Session(a, Handle::from_stored(n)));
+    let expect = prop_oneof![
+        Just(Expect::Any),
+        Just(Expect::Absent),
+        (1..3u64).prop_map(Expect::Version)
+    ];
+    let score = 0..4u64;
+    prop_oneof![
+        record.clone().prop_map(|key| Command::Get { key }),
+        (
+            record.clone(),
+            prop::collection::vec(any::<u8>(), 0..3),
+            expect.clone()
+        )
+            .prop_map(|(key, value, expect)| Command::Put {
+                key,
+                value,
+                ttl_ms: 0,
+                expect
+            }),
+        (record, expect).prop_map(|(key, expect)| Command::Delete { key, expect }),
+        (set.clone(), name.clone(), score.clone()).prop_map(|(key, member, score)| Command::ZAdd {
+            key,
+            member,
+            score
+        }),
+        (set.clone(), name.clone()).prop_map(|(key, member)| Command::ZRem { key, member }),
+        (set.clone(), name, set.clone()).prop_map(|(key, member, watched)| {
+            Command::ZRemIfEmpty {
+                key,
+                member,
+                watched,
+            }
+        }),
+        (
+            set.clone(),
+            score.clone(),
+            score.clone(),
+            prop::option::of(0..3u32),
+            any::<bool>()
+        )
+            .prop_map(|(key, min, max, limit, rev)| Command::ZRange {
+                key,
+                min,
+                max,
+                limit,
+                rev
+            }),
+        (set, score.clone(), score).prop_map(|(key, min, max)| Command::ZCount { key, min, max }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn behaves_like_the_protocol(
+        batches in prop::collection::vec(prop::collection::vec(command(), 1..4), 1..40)
+    ) {
+        let store = MemoryStore::new();
+        let mut reference = Reference::default();
+        for batch in batches {
+            prop_assert_eq!(store.apply(batch.clone()), reference.apply(batch));
+            prop_assert_eq!(store.dump(), reference.dump());
+        }
+        prop_assert_eq!(store.record_count(), reference.records.len());
+    }
+}

@@ -1,0 +1,120 @@
+//! `session-core-server`: rest-sessions' HTTP API as one binary.
+//!
+//! Sessions live in the embedded memory store (optionally persisted with `--data FILE`) or in
+//! Redis (`--redis URL`). See `--help`, the README, and `/openapi.json` on a running server.
+
+mod backend;
+mod config;
+mod errors;
+mod metrics;
+mod routes;
+
+use backend::{Backend, TestClock};
+use clap::Parser;
+use config::Config;
+use serde_json::json;
+use session_core::{AutoSweep, ManualClock, MemoryStore, Sessions};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    match serve(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("session-core-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let test_clock = TestClock(config.test_clock.then(|| ManualClock::new(0)));
+    if test_clock.0.is_some() {
+        eprintln!("session-core-server: --test-clock is on; clients set the time. Tests only!");
+    }
+    let backend = open_backend(&config, &test_clock)?;
+    let app = Arc::new(routes::App {
+        backend: backend.clone(),
+        metrics: metrics::Metrics::default(),
+        body_limit: config.body_limit,
+        test_clock,
+    });
+    let addr = std::net::SocketAddr::new(config.bind, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let sweeper =
+        (config.wipe > 0).then(|| tokio::spawn(sweep_forever(backend.clone(), config.wipe)));
+    eprintln!(
+        "session-core-server listening on http://{addr} ({} store)",
+        backend.kind()
+    );
+    axum::serve(listener, routes::router(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    if let Some(task) = sweeper {
+        task.abort();
+    }
+    eprintln!("session-core-server stopped");
+    Ok(())
+}
+
+fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, String> {
+    if config.redis.is_some() {
+        return Err("--redis: the Redis store is not built into this server yet".into());
+    }
+    if config.data.is_some() {
+        return Err("--data: snapshots are not built into this server yet".into());
+    }
+    let mut sessions = Sessions::new(MemoryStore::new()).with_auto_sweep(auto_sweep(config));
+    if let Some(clock) = &clock.0 {
+        sessions = sessions.with_clock(clock.clone()).with_auto_sweep(None);
+    }
+    Ok(Backend::Memory(Arc::new(sessions)))
+}
+
+/// Sweeping inside calls follows `--wipe`: off with 0.
+fn auto_sweep(config: &Config) -> Option<AutoSweep> {
+    (config.wipe > 0).then(AutoSweep::default)
+}
+
+/// Sweeps expired sessions every `secs` seconds, draining any backlog in bounded steps.
+async fn sweep_forever(backend: Backend, secs: u64) {
+    let mut tick = tokio::time::interval(Duration::from_secs(secs));
+    loop {
+        tick.tick().await;
+        while let Ok(r) = backend.call("sweep", &json!({"limit": 1000})).await {
+            if r["more"] != json!(true) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

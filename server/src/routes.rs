@@ -1,0 +1,328 @@
+//! The HTTP routes: rest-sessions' API, plus touch, regenerate, TTL, handles, health, metrics
+//! and the OpenAPI document.
+
+use crate::backend::{Backend, TestClock};
+use crate::errors::ApiError;
+use crate::metrics::{self, Metrics};
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+use session_core::Error;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What every handler shares.
+pub(crate) struct App {
+    pub(crate) backend: Backend,
+    pub(crate) metrics: Metrics,
+    pub(crate) body_limit: usize,
+    pub(crate) test_clock: TestClock,
+}
+
+type Shared = State<Arc<App>>;
+type Params = Query<HashMap<String, String>>;
+
+/// The OpenAPI document served at `/openapi.json`.
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub(crate) fn router(app: Arc<App>) -> Router {
+    let test_clock = app.test_clock.0.is_some();
+    let router = Router::new()
+        .route("/ping", get(ping))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/{app}/create/{id}", put(create))
+        .route("/{app}/get/{token}", get(get_session))
+        .route("/{app}/set/{token}", post(set))
+        .route("/{app}/touch/{token}", post(touch))
+        .route("/{app}/regenerate/{token}", post(regenerate))
+        .route("/{app}/ttl/{token}", put(set_ttl))
+        .route("/{app}/activity", get(activity))
+        .route("/{app}/soapp", get(soapp))
+        .route("/{app}/soid/{id}", get(soid))
+        .route("/{app}/kill/{token}", delete(kill))
+        .route("/{app}/handle/{handle}", delete(kill_handle))
+        .route("/{app}/killsoid/{id}", delete(killsoid))
+        .route("/{app}/killall", delete(killall))
+        .route("/{app}/sweep", post(sweep))
+        .route("/sweep", post(sweep_all))
+        .route("/v1/{op}", post(call))
+        .fallback(not_found);
+    let router = if test_clock {
+        router.layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            set_test_clock,
+        ))
+    } else {
+        router
+    };
+    router.with_state(app)
+}
+
+/// `--test-clock`: the request says what time it is.
+async fn set_test_clock(
+    State(app): Shared,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let now = req
+        .headers()
+        .get("x-session-core-now")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let (Some(clock), Some(now)) = (&app.test_clock.0, now) {
+        clock.set(now);
+    }
+    next.run(req).await
+}
+
+/// Runs one operation and shapes the answer: `null` (unknown token) becomes `200 {}`, as
+/// rest-sessions clients expect; errors become `{"error", "message"}` with their status.
+async fn run(app: &App, route: &str, op: &str, input: Value) -> Response {
+    let result = app.backend.call(op, &input).await;
+    app.metrics.record(route, result.is_ok());
+    match result {
+        Ok(Value::Null) => Json(json!({})).into_response(),
+        Ok(v) => Json(v).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+/// Reads a JSON body of at most the configured size. An empty body is `None`.
+async fn body_json(app: &App, body: Body) -> Result<Option<Value>, ApiError> {
+    let bytes = to_bytes(body, app.body_limit).await.map_err(|_| {
+        ApiError(Error::TooLarge {
+            message: format!("The request body is larger than {} bytes", app.body_limit),
+        })
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        ApiError(Error::value(
+            "d",
+            format!("d must be an object (the body is not JSON: {e})"),
+        ))
+    })
+}
+
+/// The option object for an operation: the path's fields, then the query's.
+fn input(fields: &[(&str, &str)], query: &HashMap<String, String>, from_query: &[&str]) -> Value {
+    let mut o = Map::new();
+    for (k, v) in fields {
+        o.insert((*k).to_owned(), Value::String((*v).to_owned()));
+    }
+    for k in from_query {
+        if let Some(v) = query.get(*k) {
+            o.insert((*k).to_owned(), Value::String(v.clone()));
+        }
+    }
+    Value::Object(o)
+}
+
+async fn ping(State(app): Shared) -> Response {
+    app.metrics.record("ping", true);
+    Json(json!("PONG")).into_response()
+}
+
+async fn health(State(app): Shared) -> Response {
+    let probe = app
+        .backend
+        .call("activity", &json!({"app": "_health", "dt": 10}))
+        .await;
+    let status = if probe.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if probe.is_ok() { "ok" } else { "unavailable" },
+        "store": app.backend.kind(),
+        "sessions": app.backend.live_sessions(),
+    });
+    (status, Json(body)).into_response()
+}
+
+async fn metrics(State(app): Shared) -> Response {
+    let text = app.metrics.render(app.backend.live_sessions());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn not_found() -> Response {
+    let body = json!({"error": "notFound", "message": "No such route; see /openapi.json"});
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+async fn create(
+    State(app): Shared,
+    Path((a, id)): Path<(String, String)>,
+    Query(q): Params,
+    body: Body,
+) -> Response {
+    let mut input = input(&[("app", &a), ("id", &id)], &q, &["ip", "ttl", "lifetime"]);
+    if q.get("no_resave").is_some_and(|v| v == "true" || v == "1") {
+        input["no_resave"] = json!(true);
+    }
+    match body_json(&app, body).await {
+        // rest-sessions passes the body as `d` only when it has keys.
+        Ok(Some(Value::Object(d))) if d.is_empty() => {}
+        Ok(Some(d)) => input["d"] = d,
+        Ok(None) => {}
+        Err(e) => {
+            app.metrics.record("create", false);
+            return e.into_response();
+        }
+    }
+    run(&app, "create", "create", input).await
+}
+
+async fn get_session(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+    run(
+        &app,
+        "get",
+        "get",
+        input(&[("app", &a), ("token", &token)], &HashMap::new(), &[]),
+    )
+    .await
+}
+
+async fn set(State(app): Shared, Path((a, token)): Path<(String, String)>, body: Body) -> Response {
+    let mut input = input(&[("app", &a), ("token", &token)], &HashMap::new(), &[]);
+    match body_json(&app, body).await {
+        Ok(Some(d)) => input["d"] = d,
+        Ok(None) => {}
+        Err(e) => {
+            app.metrics.record("set", false);
+            return e.into_response();
+        }
+    }
+    run(&app, "set", "set", input).await
+}
+
+async fn touch(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+    run(
+        &app,
+        "touch",
+        "touch",
+        input(&[("app", &a), ("token", &token)], &HashMap::new(), &[]),
+    )
+    .await
+}
+
+async fn regenerate(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+    let input = input(&[("app", &a), ("token", &token)], &HashMap::new(), &[]);
+    run(&app, "regenerate", "regenerate", input).await
+}
+
+async fn set_ttl(
+    State(app): Shared,
+    Path((a, token)): Path<(String, String)>,
+    Query(q): Params,
+) -> Response {
+    run(
+        &app,
+        "setTtl",
+        "setTtl",
+        input(&[("app", &a), ("token", &token)], &q, &["ttl"]),
+    )
+    .await
+}
+
+async fn activity(State(app): Shared, Path(a): Path<String>, Query(q): Params) -> Response {
+    run(
+        &app,
+        "activity",
+        "activity",
+        input(&[("app", &a)], &q, &["dt"]),
+    )
+    .await
+}
+
+async fn soapp(State(app): Shared, Path(a): Path<String>, Query(q): Params) -> Response {
+    run(&app, "soapp", "soapp", input(&[("app", &a)], &q, &["dt"])).await
+}
+
+async fn soid(State(app): Shared, Path((a, id)): Path<(String, String)>) -> Response {
+    run(
+        &app,
+        "soid",
+        "soid",
+        input(&[("app", &a), ("id", &id)], &HashMap::new(), &[]),
+    )
+    .await
+}
+
+async fn kill(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+    run(
+        &app,
+        "kill",
+        "kill",
+        input(&[("app", &a), ("token", &token)], &HashMap::new(), &[]),
+    )
+    .await
+}
+
+async fn kill_handle(State(app): Shared, Path((a, handle)): Path<(String, String)>) -> Response {
+    let input = input(&[("app", &a), ("handle", &handle)], &HashMap::new(), &[]);
+    run(&app, "killHandle", "kill", input).await
+}
+
+async fn killsoid(State(app): Shared, Path((a, id)): Path<(String, String)>) -> Response {
+    run(
+        &app,
+        "killsoid",
+        "killsoid",
+        input(&[("app", &a), ("id", &id)], &HashMap::new(), &[]),
+    )
+    .await
+}
+
+async fn killall(State(app): Shared, Path(a): Path<String>) -> Response {
+    run(
+        &app,
+        "killall",
+        "killall",
+        input(&[("app", &a)], &HashMap::new(), &[]),
+    )
+    .await
+}
+
+async fn sweep(State(app): Shared, Path(a): Path<String>, Query(q): Params) -> Response {
+    run(
+        &app,
+        "sweep",
+        "sweep",
+        input(&[("app", &a)], &q, &["limit"]),
+    )
+    .await
+}
+
+async fn sweep_all(State(app): Shared, Query(q): Params) -> Response {
+    run(&app, "sweep", "sweep", input(&[], &q, &["limit"])).await
+}
+
+/// Any operation by name with its JSON option object as the body, exactly as the JS API takes
+/// it: for clients that want the whole API with JSON types (and the conformance tests).
+async fn call(State(app): Shared, Path(op): Path<String>, body: Body) -> Response {
+    let route = metrics::ROUTES
+        .iter()
+        .find(|r| **r == op)
+        .copied()
+        .unwrap_or("other");
+    match body_json(&app, body).await {
+        Ok(input) => run(&app, route, &op, input.unwrap_or(Value::Null)).await,
+        Err(e) => {
+            app.metrics.record(route, false);
+            e.into_response()
+        }
+    }
+}
