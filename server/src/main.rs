@@ -8,6 +8,7 @@ mod config;
 mod errors;
 mod metrics;
 mod routes;
+mod snapshot;
 
 use backend::{Backend, TestClock};
 use clap::Parser;
@@ -36,6 +37,19 @@ async fn serve(config: Config) -> Result<(), String> {
         eprintln!("session-core-server: --test-clock is on; clients set the time. Tests only!");
     }
     let backend = open_backend(&config, &test_clock)?;
+    let snapshots = match (&backend, &config.data) {
+        (Backend::Memory(sessions), Some(path)) => {
+            let n = snapshot::load(sessions, path)?;
+            eprintln!(
+                "session-core-server: loaded {n} sessions from {}",
+                path.display()
+            );
+            let task =
+                snapshot::save_forever(sessions.clone(), path.clone(), config.snapshot_interval);
+            Some((sessions.clone(), path.clone(), tokio::spawn(task)))
+        }
+        _ => None,
+    };
     let app = Arc::new(routes::App {
         backend: backend.clone(),
         metrics: metrics::Metrics::default(),
@@ -60,6 +74,15 @@ async fn serve(config: Config) -> Result<(), String> {
     if let Some(task) = sweeper {
         task.abort();
     }
+    // In-flight requests have finished: the last snapshot sees all of them.
+    if let Some((sessions, path, task)) = snapshots {
+        task.abort();
+        let n = snapshot::save(&sessions, &path)?;
+        eprintln!(
+            "session-core-server: saved {n} sessions to {}",
+            path.display()
+        );
+    }
     eprintln!("session-core-server stopped");
     Ok(())
 }
@@ -68,8 +91,8 @@ fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, String> {
     if config.redis.is_some() {
         return Err("--redis: the Redis store is not built into this server yet".into());
     }
-    if config.data.is_some() {
-        return Err("--data: snapshots are not built into this server yet".into());
+    if config.redis.is_some() && config.data.is_some() {
+        return Err("--data keeps the memory store's sessions; Redis keeps its own".into());
     }
     let mut sessions = Sessions::new(MemoryStore::new()).with_auto_sweep(auto_sweep(config));
     if let Some(clock) = &clock.0 {

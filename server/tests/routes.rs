@@ -253,3 +253,45 @@ fn a_python_client_using_only_the_standard_library_works() {
     );
     let _: Value = Value::Null;
 }
+
+#[test]
+fn a_snapshot_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("scs-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sessions.bin");
+    let data = file.to_str().unwrap();
+
+    let s = Server::start(&["--data", data]);
+    let t = create(&s, "shop", "ann");
+    send(
+        "POST",
+        &s.url(&format!("/shop/set/{t}")),
+        Some(r#"{"cart":3}"#),
+    );
+    s.stop(); // SIGTERM: in-flight requests finish, then the snapshot is written.
+    assert!(file.exists());
+
+    let s = Server::start(&["--data", data]);
+    let (status, session) = send("GET", &s.url(&format!("/shop/get/{t}")), None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        (session["id"].clone(), session["w"].clone()),
+        (json!("ann"), json!(2))
+    );
+    assert_eq!(session["d"], json!({"cart": 3}));
+    assert_eq!(
+        send("GET", &s.url("/shop/activity?dt=600"), None).1,
+        json!({"activity": 1})
+    );
+    s.stop();
+
+    // A corrupt snapshot stops the server instead of silently logging everybody out.
+    std::fs::write(&file, b"garbage").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_session-core-server"))
+        .args(["--port", "0", "--data", data])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("snapshot is not readable"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

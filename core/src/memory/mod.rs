@@ -3,6 +3,7 @@
 mod members;
 mod names;
 mod order;
+mod snapshot;
 mod space;
 #[cfg(test)]
 mod tests;

@@ -72,6 +72,14 @@ impl Space {
         self.handles.is_empty() && self.users.is_empty()
     }
 
+    /// Every record as (handle, bytes), for snapshots.
+    pub(crate) fn records(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.handles
+            .iter()
+            .filter(|(_, s)| s.version > 0)
+            .map(|(h, s)| (h, &*s.value))
+    }
+
     pub(crate) fn record_count(&self) -> usize {
         self.handles.iter().filter(|(_, s)| s.version > 0).count()
     }

@@ -4,7 +4,7 @@
 
 mod bulk;
 mod create;
-mod index;
+pub(crate) mod index;
 mod query;
 mod single;
 

@@ -1,0 +1,182 @@
+//! Snapshots of a [`MemoryStore`]: how a server restart logs nobody out.
+//!
+//! Only the session records are saved. Every index entry is derived from a record (its last
+//! access, expiry, creation time and user id), so loading replays the same index writes the
+//! operations make, and a snapshot cannot hold an index that disagrees with its records.
+//!
+//! File format: the magic bytes `SCSNAP`, a format byte (1), then a postcard-encoded list of
+//! `(app, handle, record bytes)`.
+
+use super::MemoryStore;
+use crate::error::Error;
+use crate::keys::Key;
+use crate::ops::index::{self, Expiry};
+use crate::record::Record;
+use crate::store::{Command, Expect, SyncStore};
+use crate::token::Handle;
+use crate::validate::App;
+use std::io::{Read, Write};
+
+const MAGIC: &[u8; 6] = b"SCSNAP";
+const FORMAT: u8 = 1;
+
+type Entry = (String, String, Vec<u8>);
+
+impl MemoryStore {
+    /// Writes every session record to `out`; returns how many.
+    ///
+    /// ```
+    /// use session_core::{Create, MemoryStore, Sessions};
+    /// let a = Sessions::new(MemoryStore::new());
+    /// let t = a.create(Create::new("shop", "u1", "::1")).unwrap();
+    /// let mut file = Vec::new();
+    /// assert_eq!(a.store().save_snapshot(&mut file).unwrap(), 1);
+    ///
+    /// let b = Sessions::new(MemoryStore::new());
+    /// assert_eq!(b.store().load_snapshot(&file[..], b.now()).unwrap(), 1);
+    /// assert_eq!(b.get("shop", &t).unwrap().unwrap().id, "u1");
+    /// ```
+    pub fn save_snapshot(&self, mut out: impl Write) -> std::io::Result<usize> {
+        let entries: Vec<Entry> = {
+            let inner = self.lock();
+            inner
+                .apps
+                .iter()
+                .flat_map(|(app, space)| {
+                    space
+                        .records()
+                        .map(|(h, bytes)| (app.clone(), h.to_owned(), bytes.to_vec()))
+                })
+                .collect()
+        };
+        out.write_all(MAGIC)?;
+        out.write_all(&[FORMAT])?;
+        postcard::to_io(&entries, &mut out).map_err(std::io::Error::other)?;
+        out.flush()?;
+        Ok(entries.len())
+    }
+
+    /// Loads the sessions of a snapshot that are still alive at `now` (milliseconds), with all
+    /// their index entries; returns how many. Sessions already in the store are overwritten.
+    pub fn load_snapshot(&self, mut input: impl Read, now: u64) -> Result<usize, Error> {
+        let bad = |what: String| Error::store(format!("the snapshot is not readable: {what}"));
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(e.to_string()))?;
+        let body = match bytes.strip_prefix(MAGIC.as_slice()) {
+            Some([FORMAT, body @ ..]) => body,
+            Some([v, ..]) => return Err(bad(format!("format {v}; this build reads {FORMAT}"))),
+            _ => return Err(bad("it does not start with SCSNAP".into())),
+        };
+        let entries: Vec<Entry> = postcard::from_bytes(body).map_err(|e| bad(e.to_string()))?;
+        let mut live = Vec::with_capacity(entries.len());
+        for (app, handle, value) in entries {
+            let rec = Record::decode(&value)?;
+            if rec.alive_at(now) {
+                live.push((App::new(app)?, Handle::new(handle)?, rec));
+            }
+        }
+        // Oldest access first, so each user's `_users` score ends at their latest access.
+        live.sort_by_key(|(_, _, rec)| rec.last);
+        for (app, handle, rec) in &live {
+            let mut batch = Vec::with_capacity(6);
+            index::save(
+                &mut batch,
+                app,
+                handle,
+                rec,
+                now,
+                Expect::Any,
+                Expiry::Exact,
+            );
+            index::enlist(&mut batch, app, handle, rec);
+            self.apply(batch).map_err(|e| Error::store(e.to_string()))?;
+            let register = vec![Command::ZAdd {
+                key: Key::Apps,
+                member: app.as_str().to_owned(),
+                score: rec.created,
+            }];
+            self.apply(register)
+                .map_err(|e| Error::store(e.to_string()))?;
+        }
+        Ok(live.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Create, ManualClock, MemoryStore, Patch, Sessions};
+
+    #[test]
+    fn a_snapshot_restores_sessions_and_every_index() {
+        let clock = ManualClock::new(1_000_000);
+        let a = Sessions::new(MemoryStore::new()).with_clock(clock.clone());
+        let keep = a
+            .create(Create::new("shop", "ann", "::1").data(Patch::new().set("k", 1)))
+            .unwrap();
+        a.create(Create::new("shop", "ann", "::2")).unwrap();
+        a.create(Create::new("blog", "bob", "::3").ttl(10)).unwrap();
+        clock.advance(5_000);
+        a.get("shop", &keep).unwrap();
+        let mut file = Vec::new();
+        assert_eq!(a.store().save_snapshot(&mut file).unwrap(), 3);
+
+        // Loaded later: bob's 10 s session has expired and is left out.
+        clock.advance(6_000);
+        let b = Sessions::new(MemoryStore::new()).with_clock(clock.clone());
+        assert_eq!(b.store().load_snapshot(&file[..], b.now()).unwrap(), 2);
+        // The indexes match what the same operations would have built.
+        let mut expected = a.store().dump();
+        expected.retain(|(k, _)| !k.contains("{blog}"));
+        let mut got = b.store().dump();
+        // Loading writes exact expiries, where the live store kept a lower bound for the
+        // session that was read (both are valid `_expiry` entries); the registry keeps
+        // creation times. Everything else must match exactly.
+        let exact = got
+            .iter()
+            .find(|(k, _)| k.ends_with("_expiry"))
+            .unwrap()
+            .1
+            .clone();
+        assert!(exact.contains("=8205000"), "{exact}");
+        let skip = |k: &str| k == "rs:_apps" || k.ends_with("_expiry");
+        expected.retain(|(k, _)| !skip(k));
+        got.retain(|(k, _)| !skip(k));
+        let strip = |v: Vec<(String, String)>| -> Vec<(String, String)> {
+            // Versions restart at 1 on load.
+            v.into_iter()
+                .map(|(k, c)| {
+                    (
+                        k,
+                        c.split_once(' ').map_or(c.clone(), |(_, b)| b.to_owned()),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(strip(got), strip(expected));
+        assert_eq!(b.soid("shop", "ann").unwrap().len(), 2);
+        assert_eq!(b.activity("shop", 600).unwrap(), 1);
+        assert_eq!(b.get("shop", &keep).unwrap().unwrap().r, 2);
+    }
+
+    #[test]
+    fn unreadable_snapshots_are_store_errors() {
+        let s = MemoryStore::new();
+        assert_eq!(
+            s.load_snapshot(&b"nope"[..], 0).unwrap_err().name(),
+            "storeError"
+        );
+        assert_eq!(
+            s.load_snapshot(&b"SCSNAP\x09"[..], 0).unwrap_err().name(),
+            "storeError"
+        );
+        assert_eq!(
+            s.load_snapshot(&b"SCSNAP\x01\xff\xff"[..], 0)
+                .unwrap_err()
+                .name(),
+            "storeError"
+        );
+        assert_eq!(s.record_count(), 0);
+    }
+}
