@@ -1,7 +1,10 @@
-//! The conformance-vector runner shared by every Rust target (the core with `MemoryStore`, the
-//! Redis store, the REST server). It knows JSON only, not session-core, so any target that can
-//! answer "run op X with input Y at time Z" can be checked. The format is specified in
+//! Test support shared by every Rust target (the core with `MemoryStore`, the Redis store,
+//! the REST server): the conformance-vector runner, and real `redis-server` processes
+//! ([`redis_server`]). It knows JSON only, not session-core, so any target that can answer
+//! "run op X with input Y at time Z" can be checked. The format is specified in
 //! `tests/vectors/README.md`.
+
+pub mod redis_server;
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;

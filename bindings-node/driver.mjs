@@ -1,0 +1,443 @@
+// session-core's JavaScript driver: the `Sessions` class users call, written once for every
+// backend. A backend is the native engine (the napi addon here; the wasm module in
+// session-core-wasm, which copies this file unchanged) and exposes two classes:
+//
+//   new NativeSessions(namespace, autoSweep).call(op, inputJson, now) -> answerJson
+//   new NativeOp(op, inputJson, now, namespace): start() / resume(repliesJson) / fail(message)
+//
+// An answer is `{"done": result, "events": [...]}` or `{"error": {name, message, field?},
+// "events": [...]}`; a NativeOp may also answer `{"batch": [...]}`, a batch of store commands
+// (the format is in the core's wire.rs and in the README).
+//
+// This file adds no session logic: validation, results, expiry and events all come from the
+// core. It converts values, maps events to listeners, builds errors, loops batches through a
+// store written in JavaScript, and queues calls on the same session. Its only import is
+// node:events, which Node, Deno, Bun and workerd (nodejs_compat) all provide.
+
+import { EventEmitter } from 'node:events';
+
+/**
+ * The error every operation rejects with. `name` and `code` are the core's error name
+ * (redis-sessions' `missingParameter`, `invalidFormat`, `invalidValue`, or `storeError`,
+ * `conflict`, `tooLarge`); `message` is the core's text, which names the field; `field` is
+ * the input field at fault, when there is one.
+ */
+export class SessionError extends Error {
+  constructor(name, message, field) {
+    super(message);
+    this.name = name;
+    this.code = name;
+    if (field !== undefined) this.field = field;
+  }
+}
+
+function toError(e) {
+  return new SessionError(e.name, e.message, e.field);
+}
+
+function storeError(message) {
+  return new SessionError('storeError', `Store error: ${message}`);
+}
+
+function describe(thrown) {
+  if (thrown instanceof Error) return thrown.message || thrown.name;
+  return String(thrown);
+}
+
+// JSON.stringify silently turns NaN and Infinity into null (which would delete a key of `d`)
+// and drops functions and symbols (which would hide a wrong value). Values with no JSON form
+// are sent as [], which the core rejects with the right error for the field (not a string,
+// not a number, not a scalar). The scan is shallow because options are: fields plus `d`.
+const NO_JSON = [];
+
+function unrepresentable(v) {
+  const t = typeof v;
+  if (t === 'number') return !Number.isFinite(v);
+  return t === 'bigint' || t === 'function' || t === 'symbol';
+}
+
+function replacer(_key, v) {
+  return unrepresentable(v) ? NO_JSON : v;
+}
+
+function needsReplacer(options) {
+  for (const k in options) {
+    const v = options[k];
+    if (unrepresentable(v)) return true;
+    if (k === 'd' && typeof v === 'object' && v !== null) {
+      for (const dk in v) if (unrepresentable(v[dk])) return true;
+    }
+  }
+  return false;
+}
+
+/** The option object as the JSON the core parses. */
+function optionsJson(options) {
+  if (options === undefined || options === null || typeof options !== 'object') return '{}';
+  return JSON.stringify(options, needsReplacer(options) ? replacer : undefined);
+}
+
+function emitEvents(emitter, events) {
+  for (const e of events) {
+    try {
+      if (e.type === 'created') {
+        emitter.emit('created', e);
+      } else {
+        emitter.emit('destroyed', e);
+        if (e.reason === 'expired') emitter.emit('expired', e);
+      }
+    } catch (err) {
+      // A throwing listener must not turn a stored result into a rejection: it goes to the
+      // 'error' listeners, or, with none, is rethrown outside the call (an uncaught exception,
+      // as from any event handler).
+      if (emitter.listenerCount('error') > 0) {
+        emitter.emit('error', err);
+      } else {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}
+
+/** Emits an answer's events, then gives its result or throws its error. */
+function settle(emitter, answer) {
+  if (answer.events.length > 0) emitEvents(emitter, answer.events);
+  if (answer.error !== undefined) throw toError(answer.error);
+  return answer.done;
+}
+
+const noop = () => {};
+
+// The same cadence as the core's default auto-sweep (AutoSweep::default), for stores written
+// in JavaScript, where the core's driver loop is this file: one bounded sweep step per second
+// at most, piggybacked on calls (no timer, so nothing keeps the process alive), and another
+// step at once while a step reports more work.
+const SWEEP_INTERVAL_MS = 1000;
+const SWEEP_LIMIT = 100;
+
+/**
+ * Builds the `Sessions` class over a backend (`{ NativeSessions, NativeOp }`).
+ */
+export function makeSessionsClass(backend) {
+  const { NativeSessions, NativeOp } = backend;
+
+  class Sessions extends EventEmitter {
+    #native = null;
+    #store = null;
+    #clock;
+    #namespace;
+    #autoSweep;
+    #chains = new Map();
+    #sweepDue = 0;
+
+    /**
+     * @param {object} [options]
+     * @param {object} [options.store] a store written in JavaScript (`apply(batch)`); without
+     *   one, the embedded memory store is used.
+     * @param {() => number} [options.clock] milliseconds since the epoch (default Date.now).
+     * @param {string} [options.namespace] the key prefix for stores with string keys ("rs").
+     * @param {number} [options.wipe] 0 turns automatic sweeping off (as in redis-sessions).
+     * @param {boolean} [options.autoSweep] false turns automatic sweeping off.
+     */
+    constructor(options = {}) {
+      super();
+      const o = options ?? {};
+      const clock = o.clock ?? Date.now;
+      if (typeof clock !== 'function') throw new TypeError('options.clock must be a function');
+      const namespace = o.namespace ?? 'rs';
+      if (typeof namespace !== 'string') throw new TypeError('options.namespace must be a string');
+      this.#clock = clock;
+      this.#namespace = namespace;
+      this.#autoSweep = !(o.wipe === 0 || o.autoSweep === false);
+      if (o.store !== undefined && o.store !== null) {
+        if (typeof o.store.apply !== 'function') {
+          throw new TypeError('options.store must have an apply(batch) method');
+        }
+        this.#store = o.store;
+      } else {
+        this.#native = new NativeSessions(namespace, this.#autoSweep);
+      }
+    }
+
+    create(options) {
+      return this.#call('create', options);
+    }
+
+    get(options) {
+      return this.#call('get', options);
+    }
+
+    set(options) {
+      return this.#call('set', options);
+    }
+
+    touch(options) {
+      return this.#call('touch', options);
+    }
+
+    setTtl(options) {
+      return this.#call('setTtl', options);
+    }
+
+    regenerate(options) {
+      return this.#call('regenerate', options);
+    }
+
+    kill(options) {
+      return this.#call('kill', options);
+    }
+
+    activity(options) {
+      return this.#call('activity', options);
+    }
+
+    soapp(options) {
+      return this.#call('soapp', options);
+    }
+
+    soid(options) {
+      return this.#call('soid', options);
+    }
+
+    killsoid(options) {
+      return this.#call('killsoid', options);
+    }
+
+    killall(options) {
+      return this.#call('killall', options);
+    }
+
+    sweep(options) {
+      return this.#call('sweep', options);
+    }
+
+    /** "PONG" (asks the store when it has a `ping`). */
+    ping() {
+      return this.#storeHook('ping', 'PONG');
+    }
+
+    /** Closes the store when it has a `quit` (the memory store has nothing to close). */
+    quit() {
+      return this.#storeHook('quit', undefined);
+    }
+
+    #storeHook(name, fallback) {
+      const store = this.#store;
+      if (store === null || typeof store[name] !== 'function') return Promise.resolve(fallback);
+      try {
+        return Promise.resolve(store[name]()).then(
+          (v) => (v === undefined ? fallback : v),
+          (e) => {
+            throw storeError(describe(e));
+          },
+        );
+      } catch (e) {
+        return Promise.reject(storeError(describe(e)));
+      }
+    }
+
+    #now() {
+      return +this.#clock();
+    }
+
+    #call(op, options) {
+      try {
+        const input = optionsJson(options);
+        if (this.#native !== null) {
+          // The fast path: one native call runs the whole operation.
+          const answer = JSON.parse(this.#native.call(op, input, this.#now()));
+          return Promise.resolve(settle(this, answer));
+        }
+        this.#maybeSweep();
+        // Calls that name one session queue behind each other, so that many concurrent
+        // calls on a hot session take turns instead of failing each other's versioned
+        // writes. Other calls run at once and rely on the core's bounded retries.
+        const key = options?.token ?? options?.handle;
+        if (typeof key !== 'string') return this.#onStore(op, input);
+        return this.#serialize(`${options.app}\n${key}`, () => this.#onStore(op, input));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+
+    #serialize(key, run) {
+      const chains = this.#chains;
+      const prev = chains.get(key);
+      const result = prev === undefined ? run() : prev.then(run);
+      const tail = result.then(noop, noop);
+      chains.set(key, tail);
+      tail.then(() => {
+        if (chains.get(key) === tail) chains.delete(key);
+      });
+      return result;
+    }
+
+    /** Runs one operation against the JavaScript store: batches out, replies in. */
+    async #onStore(op, input, at) {
+      const now = at ?? this.#now();
+      const machine = new NativeOp(op, input, now, this.#namespace);
+      let answer = JSON.parse(machine.start());
+      while (answer.batch !== undefined) {
+        let next;
+        try {
+          let replies = this.#store.apply(answer.batch);
+          if (replies !== null && typeof replies === 'object' && typeof replies.then === 'function') {
+            replies = await replies;
+          }
+          next = machine.resume(JSON.stringify(replies) ?? 'null');
+        } catch (e) {
+          next = machine.fail(describe(e));
+        }
+        answer = JSON.parse(next);
+      }
+      return settle(this, answer);
+    }
+
+    #maybeSweep() {
+      if (!this.#autoSweep) return;
+      const now = this.#now();
+      if (now < this.#sweepDue) return;
+      this.#sweepDue = Infinity;
+      this.#onStore('sweep', `{"limit":${SWEEP_LIMIT}}`, now).then(
+        (r) => {
+          this.#sweepDue = r.more ? now : now + SWEEP_INTERVAL_MS;
+        },
+        () => {
+          this.#sweepDue = now + SWEEP_INTERVAL_MS;
+        },
+      );
+    }
+  }
+
+  return Sessions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MapStore: the reference store written in JavaScript.
+// #region MapStore (README.md shows this region verbatim; test/readme.test.mjs keeps them equal)
+
+/** Code-point order (= UTF-8 byte order, as Redis and the memory store sort members). */
+function compareMembers(a, b) {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i);
+    const y = b.codePointAt(i);
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+function expectationHolds(expect, record) {
+  if (expect === 'any') return true;
+  if (expect === 'absent') return record === undefined;
+  return record !== undefined && record.version === expect;
+}
+
+/**
+ * A complete store in plain JavaScript: records (with versions) and sorted sets in Maps.
+ * It shows the whole store interface, and the tests run the conformance vectors through it.
+ * Swap the Maps for your database and keep the two rules: check every expectation before
+ * changing anything (then apply nothing and answer `{conflict: true}`), and let no other
+ * writer interleave with a batch.
+ */
+export class MapStore {
+  /** key -> { value: string (base64), version: number } */
+  records = new Map();
+  /** key -> Map(member -> score) */
+  zsets = new Map();
+
+  apply(batch) {
+    // 1. All or nothing: every expectation is checked before anything changes.
+    for (const c of batch) {
+      if ((c.op === 'put' || c.op === 'delete') && !expectationHolds(c.expect, this.records.get(c.key))) {
+        return { conflict: true };
+      }
+    }
+    // 2. Apply in order; each command sees the effects of the ones before it.
+    return batch.map((c) => this.#run(c));
+  }
+
+  #run(c) {
+    switch (c.op) {
+      case 'get':
+        return this.records.get(c.key) ?? null;
+      case 'put': {
+        const old = this.records.get(c.key);
+        // c.ttlMs is a hint (the record may be dropped after it); the core checks expiry
+        // itself, and sweep reclaims records, so this store ignores it.
+        this.records.set(c.key, { value: c.value, version: old === undefined ? 1 : old.version + 1 });
+        return true;
+      }
+      case 'delete':
+        return this.records.delete(c.key);
+      case 'zadd': {
+        let z = this.zsets.get(c.key);
+        if (z === undefined) this.zsets.set(c.key, (z = new Map()));
+        z.set(c.member, c.score);
+        return true;
+      }
+      case 'zrem':
+        return this.#zrem(c.key, c.member);
+      case 'zremIfEmpty':
+        return this.zsets.has(c.watched) ? false : this.#zrem(c.key, c.member);
+      case 'zrange': {
+        const z = this.zsets.get(c.key);
+        if (z === undefined) return [];
+        const out = [];
+        for (const [member, score] of z) if (score >= c.min && score <= c.max) out.push([member, score]);
+        out.sort((x, y) => x[1] - y[1] || compareMembers(x[0], y[0]));
+        if (c.rev) out.reverse();
+        return c.limit == null ? out : out.slice(0, c.limit);
+      }
+      case 'zcount': {
+        const z = this.zsets.get(c.key);
+        let n = 0;
+        if (z !== undefined) for (const score of z.values()) if (score >= c.min && score <= c.max) n++;
+        return n;
+      }
+      default:
+        throw new Error(`unknown store command ${JSON.stringify(c.op)}`);
+    }
+  }
+
+  #zrem(key, member) {
+    const z = this.zsets.get(key);
+    if (z === undefined || !z.delete(member)) return false;
+    if (z.size === 0) this.zsets.delete(key); // an empty sorted set does not exist
+    return true;
+  }
+}
+
+// #endregion MapStore
+
+// ---------------------------------------------------------------------------------------------
+// The redis-sessions compatibility shell.
+
+/** Where a Redis store will plug in: until it exists, every store call fails clearly. */
+function redisStoreNotBuilt(_connection) {
+  const fail = () => {
+    throw new Error('Redis store not built yet');
+  };
+  return { apply: fail, ping: fail, quit: noop };
+}
+
+/**
+ * A class that takes redis-sessions' constructor options (`host`, `port`, `namespace`,
+ * `wipe`, `options.url`) and behaves like `require('redis-sessions')` over the store that
+ * `openStore(connection)` returns. The constructor connects nowhere and never throws.
+ */
+export function makeRedisSessionsClass(Sessions, openStore = redisStoreNotBuilt) {
+  return class RedisSessions extends Sessions {
+    constructor(o = {}) {
+      const opts = o ?? {};
+      const connection = opts.options?.url
+        ? { url: opts.options.url, options: opts.options }
+        : { host: opts.host ?? '127.0.0.1', port: opts.port ?? 6379, options: opts.options ?? {} };
+      super({ namespace: opts.namespace ?? 'rs', wipe: opts.wipe, store: openStore(connection) });
+    }
+  };
+}

@@ -1,0 +1,7 @@
+// session-core for Node.js (CommonJS): the same API as index.mjs.
+'use strict';
+const { makeSessionsClass, MapStore, SessionError } = require('./driver.cjs');
+
+const Sessions = makeSessionsClass(require('./native.cjs'));
+
+module.exports = { Sessions, MapStore, SessionError, default: Sessions };

@@ -1,0 +1,104 @@
+//! The shared connection: one multiplexed connection to a server (re-established after it
+//! drops), or the cluster client's connections to every node.
+
+use crate::config::{ConnectError, RedisConfig, Target};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::{
+    ConnectionInfo, IntoConnectionInfo, ProtocolVersion, RedisResult, ScriptInvocation, Value,
+};
+use std::fmt;
+use std::time::Duration;
+
+/// A handle on the shared connection; clones are cheap and share it.
+#[derive(Clone)]
+pub(crate) enum Connection {
+    /// One server, through `ConnectionManager`: a multiplexed connection that every clone
+    /// pipelines into, replaced in the background when it breaks.
+    Single(ConnectionManager),
+    /// A cluster: one multiplexed connection per node, routed by key slot.
+    Cluster(ClusterConnection),
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Single(_) => "Connection::Single",
+            Self::Cluster(_) => "Connection::Cluster",
+        })
+    }
+}
+
+impl Connection {
+    /// Connects as `config` says; also returns what it connected to, for error messages
+    /// ("Redis at host:port", never the password).
+    pub(crate) async fn open(config: &RedisConfig) -> Result<(Self, String), ConnectError> {
+        match &config.target {
+            Target::Single(url) => {
+                let client = redis::Client::open(resp3_unless_chosen(url)?)?;
+                let name = format!("Redis at {}", client.get_connection_info().addr());
+                let manager = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(config.connect_timeout))
+                    .set_response_timeout(Some(config.command_timeout))
+                    .set_number_of_retries(config.reconnect_retries)
+                    .set_min_delay(Duration::from_millis(50))
+                    .set_max_delay(Duration::from_secs(1));
+                let manager = ConnectionManager::new_with_config(client, manager).await?;
+                Ok((Self::Single(manager), name))
+            }
+            Target::Cluster(nodes) => {
+                if nodes.is_empty() {
+                    return Err(ConnectError::config(
+                        "a cluster needs at least one node URL".into(),
+                    ));
+                }
+                let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+                    .connection_timeout(config.connect_timeout)
+                    .response_timeout(config.command_timeout)
+                    .build()?;
+                let addrs: Vec<String> = nodes
+                    .iter()
+                    .map(|n| {
+                        n.as_str()
+                            .into_connection_info()
+                            .map(|i| i.addr().to_string())
+                    })
+                    .collect::<RedisResult<_>>()?;
+                let name = format!("the Redis Cluster at {}", addrs.join(", "));
+                Ok((Self::Cluster(client.get_async_connection().await?), name))
+            }
+        }
+    }
+
+    /// Runs the script (EVALSHA, and SCRIPT LOAD then EVALSHA again after NOSCRIPT).
+    pub(crate) async fn invoke(&self, invocation: &ScriptInvocation<'_>) -> RedisResult<Value> {
+        match self.clone() {
+            Self::Single(mut c) => invocation.invoke_async(&mut c).await,
+            Self::Cluster(mut c) => invocation.invoke_async(&mut c).await,
+        }
+    }
+
+    /// Whether this is a cluster connection.
+    pub(crate) fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+}
+
+/// The URL's connection settings, speaking RESP3 unless the URL chooses (`?protocol=resp2`).
+/// Over RESP3 the server tells the client when the connection closes, so the connection is
+/// re-established as soon as Redis restarts, not by the first call that fails after it.
+fn resp3_unless_chosen(url: &str) -> RedisResult<ConnectionInfo> {
+    let info = url.into_connection_info()?;
+    let chosen = url
+        .split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|kv| kv.starts_with("protocol=")));
+    if chosen {
+        return Ok(info);
+    }
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(ProtocolVersion::RESP3);
+    Ok(info.set_redis_settings(settings))
+}

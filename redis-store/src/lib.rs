@@ -1,0 +1,58 @@
+//! # session-core-redis
+//!
+//! The Redis (and Valkey) store of [session-core](session_core): sessions shared by every
+//! process that talks to the same Redis, on a single server or a Redis Cluster.
+//!
+//! ```no_run
+//! use session_core::{AsyncSessions, Create, Patch};
+//! use session_core_redis::RedisConfig;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let store = RedisConfig::new("redis://127.0.0.1:6379/0")
+//!         .namespace("rs")
+//!         .connect()
+//!         .await?;
+//!     let sessions = AsyncSessions::new(store);
+//!     let token = sessions.create(Create::new("shop", "u1", "10.0.0.1")).await?;
+//!     let s = sessions.set("shop", token.as_str(), Patch::new().set("cart", 2)).await?;
+//!     assert_eq!(s.map(|s| s.w), Some(2));
+//!     assert_eq!(sessions.activity("shop", 600).await?, 1);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## How it stores sessions
+//!
+//! Keys follow the core's layout ([`session_core::Key`]) under a namespace (default `rs`):
+//! `rs:{shop}:s:<handle>` is one session, a hash with its version (`v`) and its encoded record
+//! (`b`), expiring (`PEXPIRE`) an hour after the session would; `rs:{shop}:_sessions`,
+//! `_users`, `_expiry` and `us:<id>` are sorted sets scored in milliseconds; `rs:_apps` lists
+//! the apps. The token itself is never stored, only its SHA-256 (the handle).
+//!
+//! ## Atomicity
+//!
+//! Each batch of store commands runs as **one Lua script** (`EVALSHA`, reloaded after
+//! `NOSCRIPT`). The script first checks key types and every version expectation; if one
+//! fails, it changes nothing and the core retries from a fresh read. So concurrent `set`s
+//! from many processes lose no update, and the `r`/`w` counters stay exact.
+//!
+//! ## Cluster
+//!
+//! Every key of an app carries the hash tag `{app}`, so one app's keys live in one slot and
+//! every batch runs on one node; the app registry `rs:_apps` is only ever touched alone.
+//! Connect with [`RedisConfig::cluster`] or [`RedisStore::connect_cluster`].
+
+mod config;
+mod connection;
+mod reply;
+mod script;
+mod store;
+
+pub use config::{ConnectError, DEFAULT_NAMESPACE, RedisConfig};
+pub use store::RedisStore;
+
+/// The README's examples, compiled as doc tests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

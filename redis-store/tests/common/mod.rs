@@ -1,0 +1,5 @@
+//! Test helpers: the shared real-`redis-server` launcher.
+
+#![allow(unused_imports)] // Each test binary uses its own subset of the helpers.
+
+pub(crate) use conformance::redis_server::{Cluster, RedisServer, raw_command};
