@@ -1,7 +1,8 @@
 //! Where sessions live: the embedded memory store, or Redis.
 
 use serde_json::Value;
-use session_core::{Error, ManualClock, MemoryStore, Sessions};
+use session_core::{AsyncSessions, Error, ManualClock, MemoryStore, Sessions};
+use session_core_redis::RedisStore;
 use std::sync::Arc;
 
 /// The store behind the server. Every route goes through [`Backend::call`], the core's JSON
@@ -9,6 +10,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub(crate) enum Backend {
     Memory(Arc<Sessions<MemoryStore>>),
+    Redis(Arc<AsyncSessions<RedisStore>>),
 }
 
 /// The clock the tests drive (`--test-clock`), if any.
@@ -20,6 +22,7 @@ impl Backend {
     pub(crate) async fn call(&self, op: &str, input: &Value) -> Result<Value, Error> {
         match self {
             Backend::Memory(s) => s.call(op, input),
+            Backend::Redis(s) => s.call(op, input).await,
         }
     }
 
@@ -27,6 +30,7 @@ impl Backend {
     pub(crate) fn live_sessions(&self) -> Option<usize> {
         match self {
             Backend::Memory(s) => Some(s.store().record_count()),
+            Backend::Redis(_) => None,
         }
     }
 
@@ -34,6 +38,7 @@ impl Backend {
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
         }
     }
 }

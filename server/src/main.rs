@@ -14,7 +14,8 @@ use backend::{Backend, TestClock};
 use clap::Parser;
 use config::Config;
 use serde_json::json;
-use session_core::{AutoSweep, ManualClock, MemoryStore, Sessions};
+use session_core::{AsyncSessions, AutoSweep, ManualClock, MemoryStore, Sessions};
+use session_core_redis::RedisConfig;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,7 @@ async fn serve(config: Config) -> Result<(), String> {
     if test_clock.0.is_some() {
         eprintln!("session-core-server: --test-clock is on; clients set the time. Tests only!");
     }
-    let backend = open_backend(&config, &test_clock)?;
+    let backend = open_backend(&config, &test_clock).await?;
     let snapshots = match (&backend, &config.data) {
         (Backend::Memory(sessions), Some(path)) => {
             let n = snapshot::load(sessions, path)?;
@@ -87,12 +88,21 @@ async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, String> {
-    if config.redis.is_some() {
-        return Err("--redis: the Redis store is not built into this server yet".into());
-    }
-    if config.redis.is_some() && config.data.is_some() {
-        return Err("--data keeps the memory store's sessions; Redis keeps its own".into());
+async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, String> {
+    if let Some(url) = &config.redis {
+        if config.data.is_some() {
+            return Err("--data keeps the memory store's sessions; Redis keeps its own".into());
+        }
+        let store = RedisConfig::new(url.clone())
+            .namespace(config.namespace.clone())
+            .connect()
+            .await
+            .map_err(|e| format!("--redis: {e}"))?;
+        let mut sessions = AsyncSessions::new(store).with_auto_sweep(auto_sweep(config));
+        if let Some(clock) = &clock.0 {
+            sessions = sessions.with_clock(clock.clone()).with_auto_sweep(None);
+        }
+        return Ok(Backend::Redis(Arc::new(sessions)));
     }
     let mut sessions = Sessions::new(MemoryStore::new()).with_auto_sweep(auto_sweep(config));
     if let Some(clock) = &clock.0 {

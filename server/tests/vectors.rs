@@ -8,12 +8,15 @@
 
 mod support;
 
+use conformance::redis_server::RedisServer;
 use conformance::{Outcome, Target, run_dir, vectors_dir};
 use serde_json::{Map, Value, json};
 use support::{Server, agent};
 
 struct Http {
     server: Option<Server>,
+    /// With Redis behind the server, a case starts by emptying Redis instead of restarting.
+    redis: Option<RedisServer>,
     via_routes: usize,
     via_call: usize,
 }
@@ -146,9 +149,20 @@ fn route(op: &str, input: &Value) -> Option<(&'static str, String, Option<String
 
 impl Target for Http {
     fn reset(&mut self) {
-        // A fresh process is a fresh, empty store.
-        self.server = None;
-        self.server = Some(Server::start(&["--test-clock"]));
+        match &self.redis {
+            Some(redis) => {
+                redis.cmd(&["FLUSHALL"]);
+                if self.server.is_none() {
+                    let url = redis.url();
+                    self.server = Some(Server::start(&["--test-clock", "--redis", &url]));
+                }
+            }
+            None => {
+                // A fresh process is a fresh, empty memory store.
+                self.server = None;
+                self.server = Some(Server::start(&["--test-clock"]));
+            }
+        }
     }
 
     fn call(&mut self, op: &str, input: &Value, now: u64) -> Outcome {
@@ -207,10 +221,10 @@ impl Target for Http {
     }
 }
 
-#[test]
-fn conformance_vectors_pass_over_http() {
+fn run(redis: Option<RedisServer>) {
     let mut http = Http {
         server: None,
+        redis,
         via_routes: 0,
         via_call: 0,
     };
@@ -234,4 +248,14 @@ fn conformance_vectors_pass_over_http() {
         "{} steps via rest-sessions routes, {} via /v1/{{op}}",
         http.via_routes, http.via_call
     );
+}
+
+#[test]
+fn conformance_vectors_pass_over_http_on_the_memory_store() {
+    run(None);
+}
+
+#[test]
+fn conformance_vectors_pass_over_http_on_redis() {
+    run(Some(RedisServer::start()));
 }

@@ -1,0 +1,69 @@
+//! The server on Redis (`--redis`): a store failure is 503, and the server recovers by itself.
+
+#![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
+
+mod support;
+
+use conformance::redis_server::RedisServer;
+use serde_json::json;
+use support::{Server, send};
+
+#[test]
+fn redis_down_is_503_and_the_server_recovers() {
+    let mut redis = RedisServer::start();
+    let s = Server::start(&["--redis", &redis.url(), "--namespace", "web"]);
+    let (status, body) = send("PUT", &s.url("/shop/create/ann?ip=::1"), None);
+    assert_eq!(status, 200);
+    let t = body["token"].as_str().unwrap().to_owned();
+    // The key layout is the documented one, under the chosen namespace.
+    assert!(
+        redis
+            .cmd(&["KEYS", "web:{shop}:s:*"])
+            .starts_with("web:{shop}:s:")
+    );
+    let (_, health) = send("GET", &s.url("/health"), None);
+    assert_eq!(
+        (health["status"].clone(), health["store"].clone()),
+        (json!("ok"), json!("redis"))
+    );
+
+    redis.stop();
+    let (status, body) = send("GET", &s.url(&format!("/shop/get/{t}")), None);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "storeError");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Store error: "),
+        "{body}"
+    );
+    assert_eq!(send("GET", &s.url("/health"), None).0, 503);
+
+    // Redis comes back empty (nothing persisted): the same server answers again.
+    redis.restart();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if send("GET", &s.url(&format!("/shop/get/{t}")), None) == (200, json!({})) {
+            recovered = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        recovered,
+        "the server did not recover after Redis restarted"
+    );
+    assert_eq!(send("PUT", &s.url("/shop/create/ann?ip=::1"), None).0, 200);
+    s.stop();
+}
+
+#[test]
+fn redis_url_errors_stop_the_server_at_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_session-core-server"))
+        .args(["--port", "0", "--redis", "redis://127.0.0.1:1/"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--redis"));
+}
