@@ -184,7 +184,8 @@ pub fn replies_from_json(batch: &[Command], v: &Value) -> Result<Vec<Reply>, Err
 /// - `{"batch": [...commands]}`: apply it and call [`WireOp::resume`] with the replies array,
 ///   or with `{"conflict": true}` when an expectation failed;
 /// - `{"done": result, "events": [...]}`: the operation is over;
-/// - `{"error": {"name", "message"}, "events": [...]}`: it failed.
+/// - `{"error": {"name", "message", "field"?}, "events": [...]}`: it failed (`field` names the
+///   input at fault, when there is one).
 ///
 /// ```
 /// use session_core::wire::WireOp;
@@ -202,6 +203,9 @@ pub fn replies_from_json(batch: &[Command], v: &Value) -> Result<Vec<Reply>, Err
 /// }
 /// assert_eq!(step["done"]["token"].as_str().unwrap().len(), 64);
 /// assert_eq!(step["events"][0]["type"], "created");
+///
+/// let mut bad = WireOp::new("get", &json!({"app": "shop"}), 1_000, "rs");
+/// assert_eq!(bad.start()["error"], json!({"name": "missingParameter", "message": "No token supplied", "field": "token"}));
 /// ```
 #[derive(Debug)]
 pub struct WireOp {
