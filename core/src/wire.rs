@@ -310,7 +310,11 @@ impl WireOp {
         match result {
             Ok(v) => json!({"done": v, "events": events}),
             Err(e) => {
-                json!({"error": {"name": e.name(), "message": e.to_string()}, "events": events})
+                let mut error = json!({"name": e.name(), "message": e.to_string()});
+                if let Some(field) = e.field() {
+                    error["field"] = json!(field);
+                }
+                json!({"error": error, "events": events})
             }
         }
     }
