@@ -48,6 +48,7 @@ mod dispatch;
 mod driver;
 pub mod error;
 pub mod event;
+pub mod host;
 pub mod input;
 pub mod keys;
 pub mod machine;

@@ -232,6 +232,13 @@ impl WireOp {
         }
     }
 
+    /// Makes the operation fail with `error` at its first step, before any store work (a
+    /// host uses this for options it could not even read).
+    pub fn reject(&mut self, error: Error) {
+        self.op = None;
+        self.failed = Some(error);
+    }
+
     /// The first step.
     pub fn start(&mut self) -> Value {
         use crate::machine::Machine;
