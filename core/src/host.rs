@@ -80,6 +80,12 @@ pub fn answer(result: Result<&Response, &Error>, events: &[Event]) -> String {
     out
 }
 
+/// A JS clock reading (a float of milliseconds) as the core's `now`: negative and NaN read as
+/// 0, values beyond `u64` saturate (an `as` cast does exactly that).
+pub fn millis(now: f64) -> u64 {
+    now as u64
+}
+
 /// Reads the option object a JS caller passed as JSON text.
 pub fn parse_input(input_json: &str) -> Result<Value, Error> {
     serde_json::from_str(input_json)

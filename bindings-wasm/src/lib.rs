@@ -1,0 +1,125 @@
+//! # session-core-wasm
+//!
+//! The wasm-bindgen module behind the npm package `session-core-wasm`. It adds no session
+//! logic: like the napi addon (`bindings-node`), its whole surface is the two classes of the
+//! "native backend interface" that the shared JS driver (`driver.mjs`) runs on, with JSON
+//! strings in and out and the same answers:
+//!
+//! - [`NativeSessions`]: `session_core::Sessions` over the embedded `MemoryStore`; one JS call
+//!   is one wasm call.
+//! - [`NativeOp`]: one operation for a store written in JavaScript (a Durable Object's
+//!   storage, or any `apply(batch)` store), as a `session_core::wire::WireOp`.
+//!
+//! The clock is an argument of every call (the core never reads it; `SystemTime` does not
+//! exist on wasm32-unknown-unknown). Tokens come from `crypto.getRandomValues` via getrandom.
+//! The module imports nothing from `env`: only wasm-bindgen's glue.
+
+use session_core::host::{MemoryHost, WireHost, millis};
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Sessions over the embedded memory store.
+#[wasm_bindgen]
+pub struct NativeSessions(MemoryHost);
+
+#[wasm_bindgen]
+impl NativeSessions {
+    /// A new, empty memory store. `namespace` only matters to stores with flat string keys
+    /// (the memory store keeps structured keys); `autoSweep` false turns the core's bounded
+    /// sweeping inside calls off (then call `sweep`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(namespace: String, auto_sweep: bool) -> Self {
+        let _ = namespace;
+        Self(MemoryHost::new(auto_sweep))
+    }
+
+    /// Runs operation `op` (a JS method name) with its JSON option object at `now` (ms).
+    pub fn call(&self, op: &str, input_json: &str, now: f64) -> String {
+        self.0.call(op, input_json, millis(now))
+    }
+}
+
+/// One operation against a store written in JavaScript: `start()`, then `resume(replies)`
+/// after each batch, until the answer has `done` or `error`.
+#[wasm_bindgen]
+pub struct NativeOp(WireHost);
+
+#[wasm_bindgen]
+impl NativeOp {
+    /// Operation `op` with its JSON option object, at `now` (ms), for keys under `namespace`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(op: &str, input_json: &str, now: f64, namespace: &str) -> Self {
+        Self(WireHost::new(op, input_json, millis(now), namespace))
+    }
+
+    /// The first step: `{"batch": [...]}` to apply, or the final answer.
+    pub fn start(&mut self) -> String {
+        self.0.start()
+    }
+
+    /// The next step, given the store's replies to the last batch as JSON: an array with one
+    /// reply per command, or `{"conflict": true}`.
+    pub fn resume(&mut self, replies_json: &str) -> String {
+        self.0.resume(replies_json)
+    }
+
+    /// Ends the operation with `storeError` (the JS store threw `message`).
+    pub fn fail(&mut self, message: &str) -> String {
+        self.0.fail(message)
+    }
+}
+
+/// Why `text` is not JSON, in serde_json's words (empty when it is JSON): the Worker words its
+/// 400 for a bad body exactly as the REST server (which parses with serde_json) does.
+#[wasm_bindgen(js_name = jsonError)]
+pub fn json_error(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn call(s: &NativeSessions, op: &str, input: Value) -> Value {
+        let out = s.call(op, &input.to_string(), 1_700_000_000_000.0);
+        serde_json::from_str(&out).expect("answers are JSON")
+    }
+
+    #[test]
+    fn answers_carry_results_events_and_errors_with_fields() {
+        let s = NativeSessions::new("rs".into(), false);
+        let created = call(
+            &s,
+            "create",
+            json!({"app": "shop", "id": "u1", "ip": "::1"}),
+        );
+        assert_eq!(created["done"]["token"].as_str().map(str::len), Some(64));
+        assert_eq!(created["events"][0]["type"], "created");
+        let token = created["done"]["token"].clone();
+        assert_eq!(
+            call(&s, "get", json!({"app": "shop", "token": token}))["done"]["r"],
+            1
+        );
+        let bad = call(&s, "get", json!({"app": "x"}));
+        assert_eq!(
+            bad["error"],
+            json!({"name": "invalidFormat", "message": "Invalid app format", "field": "app"})
+        );
+    }
+
+    #[test]
+    fn native_op_drives_a_wire_machine() {
+        let mut op = NativeOp::new("get", r#"{"app":"shop"}"#, 0.0, "rs");
+        let step: Value = serde_json::from_str(&op.start()).expect("JSON");
+        assert_eq!(step["error"]["field"], "token");
+        let input = json!({"app": "shop", "id": "u", "ip": "::1"}).to_string();
+        let mut op = NativeOp::new("create", &input, 1.0e12, "ns");
+        let step: Value = serde_json::from_str(&op.start()).expect("JSON");
+        assert!(step["batch"].as_array().is_some_and(|b| !b.is_empty()));
+        let step: Value = serde_json::from_str(&op.fail("boom")).expect("JSON");
+        assert_eq!(step["error"]["message"], "Store error: boom");
+    }
+}

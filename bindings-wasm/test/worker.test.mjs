@@ -1,0 +1,184 @@
+// The ready Worker (worker/index.mjs) inside a real workerd, through miniflare 3: the
+// rest-sessions routes over HTTP, answers and error JSON as the REST server gives them, one
+// Durable Object per app whose storage keeps the sessions across requests and across the
+// object (and the whole runtime) being dropped and started again, and expiry swept by alarms.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+const here = fileURLToPath(new URL('..', import.meta.url));
+const persist = mkdtempSync(join(tmpdir(), 'session-core-worker-'));
+after(() => rmSync(persist, { recursive: true, force: true }));
+
+/** A workerd running the Worker as wrangler.toml configures it, over `persist`. */
+export function startWorker(vars = {}) {
+  return new Miniflare({
+    rootPath: here,
+    scriptPath: 'worker/index.mjs',
+    modules: true,
+    modulesRoot: here,
+    // The wasm-bindgen glue is an ES module named .js; the .wasm is a compiled module.
+    modulesRules: [
+      { type: 'ESModule', include: ['**/*.mjs', '**/*.js'] },
+      { type: 'CompiledWasm', include: ['**/*.wasm'] },
+    ],
+    compatibilityDate: '2025-07-18',
+    compatibilityFlags: ['nodejs_compat'],
+    durableObjects: { SESSIONS: 'SessionsObject' },
+    durableObjectsPersist: persist,
+    bindings: { RS_NAMESPACE: 'rs', SWEEP_INTERVAL_MS: '60000', BODY_LIMIT: '262144', ...vars },
+  });
+}
+
+async function send(mf, method, path, body, headers = {}) {
+  const res = await mf.dispatchFetch(`http://localhost${path}`, { method, body, headers });
+  const text = await res.text();
+  return [res.status, text === '' ? null : JSON.parse(text)];
+}
+
+const TOKEN = /^[A-Za-z0-9]{64}$/;
+
+describe('the Worker in workerd (miniflare 3)', () => {
+  test('rest-sessions routes: create, get, set, activity, soapp, soid, kill, killsoid, killall', async () => {
+    const mf = startWorker();
+    try {
+      assert.deepEqual(await send(mf, 'GET', '/ping'), [200, 'PONG']);
+      let [status, body] = await send(mf, 'PUT', '/shop/create/ann%40example.com?ip=10.0.0.1&ttl=3600', '{"theme":"dark"}');
+      assert.equal(status, 200);
+      assert.match(body.token, TOKEN);
+      const t = body.token;
+      [status, body] = await send(mf, 'GET', `/shop/get/${t}`);
+      assert.equal(status, 200);
+      assert.deepEqual(
+        { id: body.id, r: body.r, w: body.w, ttl: body.ttl, ip: body.ip, d: body.d },
+        { id: 'ann@example.com', r: 1, w: 1, ttl: 3600, ip: '10.0.0.1', d: { theme: 'dark' } },
+      );
+      [status, body] = await send(mf, 'POST', `/shop/set/${t}`, '{"theme":null,"cart":2}');
+      assert.deepEqual([status, body.w, body.r, body.d], [200, 2, 2, { cart: 2 }]);
+      const [, bob] = await send(mf, 'PUT', '/shop/create/bob?ip=10.0.0.2');
+      await send(mf, 'PUT', '/shop/create/bob?ip=10.0.0.3');
+      assert.deepEqual(await send(mf, 'GET', '/shop/activity?dt=600'), [200, { activity: 2 }]);
+      [status, body] = await send(mf, 'GET', '/shop/soapp?dt=600');
+      assert.equal(body.sessions.length, 3);
+      [status, body] = await send(mf, 'GET', '/shop/soid/bob');
+      assert.deepEqual([status, body.sessions.map((s) => s.ip).sort()], [200, ['10.0.0.2', '10.0.0.3']]);
+      // Beyond rest-sessions: touch, ttl, regenerate, kill by handle.
+      [status, body] = await send(mf, 'POST', `/shop/touch/${bob.token}`);
+      assert.deepEqual([status, body.r], [200, 1]);
+      [status, body] = await send(mf, 'PUT', `/shop/ttl/${bob.token}?ttl=60`);
+      assert.deepEqual([status, body.ttl], [200, 60]);
+      // Another app is another object, with its own sessions.
+      await send(mf, 'PUT', '/other/create/bob?ip=10.0.0.9');
+      assert.deepEqual(await send(mf, 'GET', '/other/activity?dt=600'), [200, { activity: 1 }]);
+      assert.deepEqual(await send(mf, 'DELETE', `/shop/kill/${t}`), [200, { kill: 1 }]);
+      assert.deepEqual(await send(mf, 'GET', `/shop/get/${t}`), [200, {}]);
+      assert.deepEqual(await send(mf, 'POST', `/shop/set/${t}`, '{"a":1}'), [200, {}]);
+      assert.deepEqual(await send(mf, 'DELETE', '/shop/killsoid/bob'), [200, { kill: 2 }]);
+      assert.deepEqual(await send(mf, 'GET', `/shop/get/${bob.token}`), [200, {}]);
+      assert.deepEqual(await send(mf, 'GET', '/other/activity?dt=600'), [200, { activity: 1 }]);
+      assert.deepEqual(await send(mf, 'DELETE', '/other/killall'), [200, { kill: 1 }]);
+      assert.deepEqual(await send(mf, 'GET', '/other/soapp?dt=600'), [200, { sessions: [] }]);
+      // The JSON-typed route takes any operation, as the REST server's does.
+      [status, body] = await send(mf, 'POST', '/v1/create', '{"app":"shop","id":"v","ip":"::1","d":{"n":1}}');
+      assert.match(body.token, TOKEN);
+      [status, body] = await send(mf, 'POST', '/v1/regenerate', JSON.stringify({ app: 'shop', token: body.token }));
+      const [, listed] = await send(mf, 'GET', '/shop/soid/v');
+      assert.deepEqual(listed.sessions.map((s) => s.d), [{ n: 1 }]);
+      assert.deepEqual(await send(mf, 'DELETE', `/shop/handle/${listed.sessions[0].handle}`), [200, { kill: 1 }]);
+      assert.deepEqual(await send(mf, 'GET', `/shop/get/${body.token}`), [200, {}]);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('bad input gets the REST server\'s statuses and error JSON', async () => {
+    const mf = startWorker({ BODY_LIMIT: '200' });
+    try {
+      assert.deepEqual(await send(mf, 'PUT', '/ab/create/u1?ip=1.2.3.4'), [
+        400,
+        { error: 'invalidFormat', message: 'Invalid app format' },
+      ]);
+      assert.deepEqual(await send(mf, 'PUT', '/shop/create/u1'), [
+        400,
+        { error: 'missingParameter', message: 'No ip supplied' },
+      ]);
+      assert.deepEqual(await send(mf, 'GET', '/shop/get/short'), [
+        400,
+        { error: 'invalidFormat', message: 'Invalid token format' },
+      ]);
+      assert.deepEqual(await send(mf, 'GET', '/shop/activity?dt=5'), [
+        400,
+        { error: 'invalidValue', message: 'dt must be a positive integer >= 10' },
+      ]);
+      const [, { token }] = await send(mf, 'PUT', '/shop/create/u1?ip=10.0.0.1&ttl=3600');
+      assert.deepEqual(await send(mf, 'POST', `/shop/set/${token}`, '[1,2]'), [
+        400,
+        { error: 'invalidValue', message: 'd must be an object' },
+      ]);
+      assert.deepEqual(await send(mf, 'POST', `/shop/set/${token}`, '{not json'), [
+        400,
+        { error: 'invalidValue', message: 'd must be an object (the body is not JSON: key must be a string at line 1 column 2)' },
+      ]);
+      const big = JSON.stringify({ k: 'x'.repeat(300) });
+      assert.deepEqual(await send(mf, 'POST', `/shop/set/${token}`, big), [
+        413,
+        { error: 'tooLarge', message: 'The request body is larger than 200 bytes' },
+      ]);
+      assert.equal((await send(mf, 'GET', `/shop/get/${token}`))[1].w, 1, 'nothing changed');
+      assert.deepEqual(await send(mf, 'GET', '/nope'), [
+        404,
+        { error: 'notFound', message: 'No such route; see /openapi.json' },
+      ]);
+      assert.equal((await send(mf, 'GET', '/shop/create/u1'))[0], 405);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('sessions survive the object and the runtime being dropped and started again', async () => {
+    let mf = startWorker();
+    let token;
+    try {
+      [, { token }] = await send(mf, 'PUT', '/keep/create/u1?ip=10.0.0.1', '{"cart":3}');
+      await send(mf, 'GET', `/keep/get/${token}`);
+    } finally {
+      await mf.dispose();
+    }
+    mf = startWorker();
+    try {
+      const [status, s] = await send(mf, 'GET', `/keep/get/${token}`);
+      assert.deepEqual([status, s.id, s.r, s.d], [200, 'u1', 2, { cart: 3 }]);
+      assert.deepEqual(await send(mf, 'GET', '/keep/activity?dt=600'), [200, { activity: 1 }]);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('expired sessions are swept by the object\'s alarm', async () => {
+    const mf = startWorker({ TEST_CLOCK: 'true', SWEEP_INTERVAL_MS: '200' });
+    try {
+      // Created a minute ago (the test clock) with a 10 s TTL: expired by the real clock,
+      // which is the one alarms sweep with. A read at the creation time still finds it until
+      // the sweep has removed it from the store.
+      const t0 = Date.now() - 60_000;
+      const at = (ms) => ({ 'x-session-core-now': String(ms) });
+      const [, { token }] = await send(mf, 'PUT', '/exp/create/u1?ip=10.0.0.1&ttl=10', undefined, at(t0));
+      const [, live] = await send(mf, 'PUT', '/exp/create/u2?ip=10.0.0.1&ttl=3600');
+      assert.equal((await send(mf, 'GET', `/exp/get/${token}`, undefined, at(t0 + 1000)))[1].id, 'u1');
+      let swept = false;
+      for (let i = 0; i < 50 && !swept; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        swept = Object.keys((await send(mf, 'GET', `/exp/get/${token}`, undefined, at(t0 + 2000)))[1]).length === 0;
+      }
+      assert.ok(swept, 'the alarm swept the expired session');
+      assert.equal((await send(mf, 'GET', `/exp/get/${live.token}`))[1].id, 'u2', 'and kept the live one');
+      assert.deepEqual(await send(mf, 'GET', '/exp/soid/u1', undefined, at(t0 + 2000)), [200, { sessions: [] }]);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});

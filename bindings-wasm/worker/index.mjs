@@ -1,0 +1,256 @@
+// A ready Cloudflare Worker: rest-sessions' HTTP API (the routes and answers of the REST
+// server, server/README.md) over session-core-wasm, with one Durable Object per app holding
+// that app's sessions (records and indexes in the object's storage; expiry swept by alarms).
+//
+// The Worker itself is stateless: it turns a request into an operation and its option object
+// (`{op, input}`), checks the input with the engine (bad input never reaches an object), sends
+// it to the app's object, and shapes the answer: `null` -> 200 {}, errors -> their status with
+// {"error", "message"}.
+//
+// Environment (wrangler.toml [vars]): RS_NAMESPACE (key prefix, "rs"), SWEEP_INTERVAL_MS
+// (alarm period, 60000), BODY_LIMIT (bytes, 262144), TEST_CLOCK ("true" lets the
+// x-session-core-now header set the clock, for tests only, as the server's --test-clock).
+import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
+import * as glue from '../pkg/session_core_wasm.js';
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+const STATUS = {
+  missingParameter: 400,
+  invalidFormat: 400,
+  invalidValue: 400,
+  tooLarge: 413,
+  conflict: 409,
+  storeError: 503,
+};
+
+const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: JSON_TYPE });
+const errorResponse = (name, message) => json({ error: name, message }, STATUS[name] ?? 500);
+const notFound = () => json({ error: 'notFound', message: 'No such route; see /openapi.json' }, 404);
+const methodNotAllowed = (allow) => new Response(null, { status: 405, headers: { allow } });
+
+class HttpError extends Error {
+  constructor(name, message) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** The JSON body, `undefined` when empty (or blank); errors as the REST server words them. */
+async function bodyJson(request, env) {
+  const limit = Number(env.BODY_LIMIT ?? 262144);
+  const text = await request.text();
+  if (new TextEncoder().encode(text).length > limit) {
+    throw new HttpError('tooLarge', `The request body is larger than ${limit} bytes`);
+  }
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // serde_json's wording, from the engine, so the message is the REST server's.
+    throw new HttpError('invalidValue', `d must be an object (the body is not JSON: ${glue.jsonError(text)})`);
+  }
+}
+
+/** Path fields, then the named query parameters, as strings (as the REST server does). */
+function fields(pairs, query, names) {
+  const o = Object.fromEntries(pairs);
+  for (const k of names) if (query.has(k)) o[k] = query.get(k);
+  return o;
+}
+
+/** [method, pattern, build(params, query, request, env) -> {op, input}] */
+const ROUTES = [
+  ['PUT', ['app', 'create', ':id'], async (p, q, req, env) => {
+    const input = fields([['app', p.app], ['id', p.id]], q, ['ip', 'ttl', 'lifetime']);
+    if (q.get('no_resave') === 'true' || q.get('no_resave') === '1') input.no_resave = true;
+    const d = await bodyJson(req, env);
+    // rest-sessions passes the body as `d` only when it has keys.
+    const empty = d !== null && typeof d === 'object' && !Array.isArray(d) && Object.keys(d).length === 0;
+    if (d !== undefined && !empty) input.d = d;
+    return { op: 'create', input };
+  }],
+  ['GET', ['app', 'get', ':token'], (p) => ({ op: 'get', input: { app: p.app, token: p.token } })],
+  ['POST', ['app', 'set', ':token'], async (p, q, req, env) => {
+    const input = { app: p.app, token: p.token };
+    const d = await bodyJson(req, env);
+    if (d !== undefined) input.d = d;
+    return { op: 'set', input };
+  }],
+  ['POST', ['app', 'touch', ':token'], (p) => ({ op: 'touch', input: { app: p.app, token: p.token } })],
+  ['POST', ['app', 'regenerate', ':token'], (p) => ({ op: 'regenerate', input: { app: p.app, token: p.token } })],
+  ['PUT', ['app', 'ttl', ':token'], (p, q) => ({ op: 'setTtl', input: fields([['app', p.app], ['token', p.token]], q, ['ttl']) })],
+  ['GET', ['app', 'activity'], (p, q) => ({ op: 'activity', input: fields([['app', p.app]], q, ['dt']) })],
+  ['GET', ['app', 'soapp'], (p, q) => ({ op: 'soapp', input: fields([['app', p.app]], q, ['dt']) })],
+  ['GET', ['app', 'soid', ':id'], (p) => ({ op: 'soid', input: { app: p.app, id: p.id } })],
+  ['DELETE', ['app', 'kill', ':token'], (p) => ({ op: 'kill', input: { app: p.app, token: p.token } })],
+  ['DELETE', ['app', 'handle', ':handle'], (p) => ({ op: 'kill', input: { app: p.app, handle: p.handle } })],
+  ['DELETE', ['app', 'killsoid', ':id'], (p) => ({ op: 'killsoid', input: { app: p.app, id: p.id } })],
+  ['DELETE', ['app', 'killall'], (p) => ({ op: 'killall', input: { app: p.app } })],
+  ['POST', ['app', 'sweep'], (p, q) => ({ op: 'sweep', input: fields([['app', p.app]], q, ['limit']) })],
+];
+
+/** The route for `segments`: `{allowed, match}`, where `match` is `[build, params]` for `method`. */
+function route(method, segments) {
+  const allowed = [];
+  let match = null;
+  for (const [m, pattern, build] of ROUTES) {
+    if (pattern.length !== segments.length) continue;
+    const params = {};
+    let ok = true;
+    for (let i = 0; i < pattern.length && ok; i++) {
+      const part = pattern[i];
+      if (part === 'app' && i === 0) params.app = segments[0];
+      else if (part.startsWith(':')) params[part.slice(1)] = segments[i];
+      else ok = part === segments[i];
+    }
+    if (!ok) continue;
+    allowed.push(m);
+    if (m === method) match = [build, params];
+  }
+  return { allowed, match };
+}
+
+/** Checks `input` for `op` with the engine (no store work): the error, or null. */
+function inputError(op, input) {
+  const probe = new glue.NativeOp(op, JSON.stringify(input ?? null), 0, 'rs');
+  try {
+    const first = JSON.parse(probe.start());
+    return first.error ?? null;
+  } finally {
+    probe.free();
+  }
+}
+
+/** Runs `{op, input}` in the object of `input.app`, and shapes the answer. */
+async function call(env, request, op, input) {
+  const invalid = inputError(op, input);
+  if (invalid !== null) return errorResponse(invalid.name, invalid.message);
+  const app = typeof input?.app === 'string' ? input.app : '';
+  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(app));
+  const headers = { 'content-type': 'application/json' };
+  const now = request.headers.get('x-session-core-now');
+  if (now !== null) headers['x-session-core-now'] = now;
+  const answer = await (await stub.fetch('https://sessions/call', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ op, input }),
+  })).json();
+  if (answer.error !== undefined) return errorResponse(answer.error.name, answer.error.message);
+  return json(answer.done ?? {});
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const segments = url.pathname.split('/').slice(1);
+    if (segments.at(-1) === '' && segments.length > 1) segments.pop();
+    try {
+      const path = segments.map((s) => decodeURIComponent(s));
+      if (path.length === 1 && path[0] === 'ping') {
+        return request.method === 'GET' ? json('PONG') : methodNotAllowed('GET');
+      }
+      if (path.length === 1 && path[0] === 'health') {
+        return request.method === 'GET' ? json({ status: 'ok', store: 'durable-object' }) : methodNotAllowed('GET');
+      }
+      if (path.length === 2 && path[0] === '_bench' && env.BENCH === 'true') {
+        // Benchmarks only (bench/edge.mjs): a loop of operations inside one request.
+        const stub = env.SESSIONS.get(env.SESSIONS.idFromName(path[1]));
+        const input = { ...(await bodyJson(request, env)), app: path[1] };
+        return stub.fetch('https://sessions/call', { method: 'POST', body: JSON.stringify({ op: '_bench', input }) });
+      }
+      if (path.length === 2 && path[0] === 'v1') {
+        if (request.method !== 'POST') return methodNotAllowed('POST');
+        const input = await bodyJson(request, env);
+        return await call(env, request, path[1], input ?? null);
+      }
+      const { allowed, match } = route(request.method, path);
+      if (match === null) return allowed.length > 0 ? methodNotAllowed(allowed.join(', ')) : notFound();
+      const [build, params] = match;
+      const { op, input } = await build(params, url.searchParams, request, env);
+      return await call(env, request, op, input);
+    } catch (e) {
+      if (e instanceof HttpError) return errorResponse(e.name, e.message);
+      if (e instanceof URIError) return notFound();
+      return errorResponse('storeError', `Store error: ${e?.message ?? e}`);
+    }
+  },
+};
+
+/**
+ * One app's sessions: a Durable Object whose storage is the store. Expired sessions are swept
+ * by the object's alarm, every SWEEP_INTERVAL_MS while it holds sessions.
+ */
+export class SessionsObject {
+  #storage;
+  #sessions;
+  #interval;
+  #testClock;
+  #now = null;
+  #alarmSet = false;
+  #benchOn;
+
+  constructor(state, env) {
+    this.#benchOn = env.BENCH === 'true';
+    this.#storage = state.storage;
+    this.#interval = Number(env.SWEEP_INTERVAL_MS ?? 60000);
+    this.#testClock = env.TEST_CLOCK === 'true';
+    this.#sessions = new Sessions({
+      store: new DurableObjectStore(state.storage),
+      namespace: env.RS_NAMESPACE ?? 'rs',
+      clock: () => this.#now ?? Date.now(),
+      // Sweeping is the alarm's job, not the requests'.
+      autoSweep: false,
+    });
+  }
+
+  async fetch(request) {
+    const { op, input } = await request.json();
+    if (op === '_bench' && this.#benchOn) return new Response(JSON.stringify(await this.#bench(input)), { headers: JSON_TYPE });
+    const now = this.#testClock ? Number(request.headers.get('x-session-core-now') ?? NaN) : NaN;
+    this.#now = Number.isFinite(now) ? now : null;
+    let answer;
+    try {
+      answer = { done: await this.#sessions[op](input) };
+    } catch (e) {
+      if (!(e instanceof SessionError)) throw e;
+      answer = { error: { name: e.name, message: e.message } };
+    }
+    if (!this.#alarmSet && (op === 'create' || op === 'regenerate') && answer.done) await this.#schedule(false);
+    return new Response(JSON.stringify(answer), { headers: JSON_TYPE });
+  }
+
+  async alarm() {
+    this.#alarmSet = false;
+    this.#now = null;
+    let more = true;
+    for (let round = 0; more && round < 10; round++) ({ more } = await this.#sessions.sweep({ limit: 1000 }));
+    const left = await this.#storage.list({ prefix: 'r\u0000', limit: 1 });
+    if (more || left.size > 0) await this.#schedule(more);
+  }
+
+  /** `n` gets then `n` sets of one session, on this object's store or on the in-module memory
+   *  store, timed by the runtime's clocks (which workerd may hold still between I/O). */
+  async #bench({ app, n, store }) {
+    const s = store === 'memory' ? new Sessions({ autoSweep: false }) : this.#sessions;
+    const { token } = await s.create({ app, id: 'bench', ip: '::1', d: { theme: 'dark' } });
+    const out = {};
+    for (const op of ['get', 'set']) {
+      const p0 = performance.now();
+      const d0 = Date.now();
+      for (let i = 0; i < n; i++) {
+        if (op === 'get') await s.get({ app, token });
+        else await s.set({ app, token, d: { i } });
+      }
+      out[op] = { performanceNowMs: performance.now() - p0, dateNowMs: Date.now() - d0 };
+    }
+    await s.kill({ app, token });
+    return out;
+  }
+
+  async #schedule(soon) {
+    if ((await this.#storage.getAlarm()) === null) {
+      await this.#storage.setAlarm(Date.now() + (soon ? 0 : this.#interval));
+    }
+    this.#alarmSet = true;
+  }
+}
