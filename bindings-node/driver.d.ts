@@ -172,13 +172,22 @@ export declare class MapStore implements Store {
 // ---- Sessions ----------------------------------------------------------------------------
 
 export interface SessionsOptions {
-  /** A store written in JavaScript; without one, the embedded memory store is used. */
+  /**
+   * Sessions in Redis (or Valkey), shared by every process that uses the same Redis:
+   * `redis://[username:password@]host:port[/db]`. The first call connects. Not with `store`.
+   * (session-core's napi package only.)
+   */
+  redis?: string;
+  /** A store written in JavaScript; without one (or `redis`), the embedded memory store is used. */
   store?: Store;
   /** The clock, in milliseconds since the epoch (default `Date.now`): tests move it. */
   clock?: () => number;
-  /** The key prefix for stores with string keys (default "rs"). */
+  /** The key prefix for Redis and for stores with string keys (default "rs"). */
   namespace?: string;
-  /** 0 turns automatic sweeping off (as in redis-sessions); other values leave it on. */
+  /**
+   * 0 turns automatic sweeping off (as in redis-sessions). With `redis`, the seconds between
+   * timed sweeps (default 600, at least 10); in-process stores sweep inside calls instead.
+   */
   wipe?: number;
   /** false turns automatic sweeping off. */
   autoSweep?: boolean;
@@ -200,7 +209,9 @@ export interface Sessions extends EventEmitter {
   killsoid(options: IdOptions): Promise<{ kill: number }>;
   killall(options: { app: string }): Promise<{ kill: number }>;
   sweep(options?: SweepOptions): Promise<{ swept: number; more: boolean }>;
+  /** "PONG"; with `redis`, once Redis answered (it connects first if needed). */
   ping(): Promise<unknown>;
+  /** Stops timed sweeping and closes the store (with `redis`, the connection: later calls reject). */
   quit(): Promise<void>;
 
   on(event: EventName, listener: (event: SessionEvent) => void): this;
@@ -218,6 +229,20 @@ export interface SessionsConstructor {
 
 // ---- Backends and factories ----------------------------------------------------------------
 
+/** An answer of the native engine: a result and its events, or an error and its events. */
+export type Answer =
+  | { done: unknown; events: SessionEvent[] }
+  | { error: { name: ErrorName; message: string; field?: string }; events: SessionEvent[] };
+
+/** An engine that reaches its store by itself and runs whole operations asynchronously. */
+export interface RemoteEngine {
+  /** Resolves to the parsed answer (it rejects only if the engine itself fails). */
+  call(op: string, inputJson: string, now: number): Promise<Answer>;
+  /** Resolves to the answer of a ping (`{done: "PONG", events: []}`). */
+  ping(): Promise<Answer>;
+  quit(): void;
+}
+
 /** The native backend interface (the napi addon, or the wasm module). */
 export interface Backend {
   NativeSessions: new (namespace: string, autoSweep: boolean) => {
@@ -228,6 +253,11 @@ export interface Backend {
     resume(repliesJson: string): string;
     fail(message: string): string;
   };
+  /**
+   * Optional: for options that name a store the engine reaches by itself (the napi
+   * package's `redis`), that engine; `undefined` for any other options.
+   */
+  openRemote?: (options: SessionsOptions) => RemoteEngine | undefined;
 }
 
 export declare function makeSessionsClass(backend: Backend): SessionsConstructor;
@@ -237,12 +267,20 @@ export interface RedisSessionsOptions {
   host?: string;
   port?: number;
   namespace?: string;
-  /** Seconds between sweeps in redis-sessions; here 0 turns automatic sweeping off. */
+  /** Seconds between timed sweeps (default 600, at least 10); 0 turns them off. */
   wipe?: number;
-  options?: { url?: string; [key: string]: unknown };
+  /** node-redis' options: `url`, or `username`, `password`, `database` with `host`/`port`. */
+  options?: {
+    url?: string;
+    username?: string;
+    password?: string;
+    database?: number;
+    socket?: { tls?: boolean; [key: string]: unknown };
+    [key: string]: unknown;
+  };
 }
 
-/** What the store factory of the compatibility shell receives. */
+/** What the connect function of the compatibility shell receives. */
 export type RedisConnection =
   | { url: string; options: Record<string, unknown> }
   | { host: string; port: number; options: Record<string, unknown> };
@@ -252,7 +290,11 @@ export interface RedisSessionsConstructor {
   readonly prototype: Sessions;
 }
 
+/**
+ * The redis-sessions class over `sessions`: `connect(connection)` returns the `Sessions`
+ * options that reach that Redis (`{ redis: url }` in the napi package, or `{ store }`).
+ */
 export declare function makeRedisSessionsClass(
   sessions: SessionsConstructor,
-  openStore?: (connection: RedisConnection) => Store,
+  connect?: (connection: RedisConnection) => SessionsOptions,
 ): RedisSessionsConstructor;

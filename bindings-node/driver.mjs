@@ -5,6 +5,13 @@
 //   new NativeSessions(namespace, autoSweep).call(op, inputJson, now) -> answerJson
 //   new NativeOp(op, inputJson, now, namespace): start() / resume(repliesJson) / fail(message)
 //
+// and, optionally, `openRemote(options)`: for options that name a store the engine reaches
+// by itself (session-core's `redis`), an object that runs whole operations asynchronously,
+//
+//   call(op, inputJson, now) -> Promise<answer>;  ping() -> Promise<answer>;  quit()
+//
+// (answers already parsed), and `undefined` for any other options.
+//
 // An answer is `{"done": result, "events": [...]}` or `{"error": {name, message, field?},
 // "events": [...]}`; a NativeOp may also answer `{"batch": [...]}`, a batch of store commands
 // (the format is in the core's wire.rs and in the README).
@@ -117,15 +124,41 @@ const noop = () => {};
 const SWEEP_INTERVAL_MS = 1000;
 const SWEEP_LIMIT = 100;
 
+// Remote stores (shared by many processes) are swept as redis-sessions wipes: on a timer,
+// every `wipe` seconds (default 600, at least 10), in steps of REMOTE_SWEEP_LIMIT sessions
+// while a step reports more work (at most REMOTE_SWEEP_STEPS steps per tick). The timer is
+// unref'd: it never keeps a process alive.
+const WIPE_DEFAULT_S = 600;
+const WIPE_MIN_S = 10;
+const REMOTE_SWEEP_LIMIT = 1000;
+const REMOTE_SWEEP_STEPS = 100;
+
+/** Seconds between timed sweeps, as redis-sessions reads its `wipe` option. */
+function wipeSeconds(wipe) {
+  const s = Number(wipe) || WIPE_DEFAULT_S;
+  return Math.max(s, WIPE_MIN_S);
+}
+
 /**
- * Builds the `Sessions` class over a backend (`{ NativeSessions, NativeOp }`).
+ * A remote engine's call failed outright (its answers carry the operation's errors, so this
+ * is a failure of the engine itself): the call rejects with storeError.
+ */
+function remoteFailure(e) {
+  throw storeError(describe(e));
+}
+
+/**
+ * Builds the `Sessions` class over a backend (`{ NativeSessions, NativeOp, openRemote? }`).
  */
 export function makeSessionsClass(backend) {
-  const { NativeSessions, NativeOp } = backend;
+  const { NativeSessions, NativeOp, openRemote } = backend;
 
   class Sessions extends EventEmitter {
     #native = null;
+    #remote = null;
     #store = null;
+    #timer = null;
+    #sweeping = false;
     #clock;
     #namespace;
     #autoSweep;
@@ -135,10 +168,12 @@ export function makeSessionsClass(backend) {
     /**
      * @param {object} [options]
      * @param {object} [options.store] a store written in JavaScript (`apply(batch)`); without
-     *   one, the embedded memory store is used.
+     *   one (and without a remote store the backend knows, such as `redis`), the embedded
+     *   memory store is used.
      * @param {() => number} [options.clock] milliseconds since the epoch (default Date.now).
      * @param {string} [options.namespace] the key prefix for stores with string keys ("rs").
-     * @param {number} [options.wipe] 0 turns automatic sweeping off (as in redis-sessions).
+     * @param {number} [options.wipe] 0 turns automatic sweeping off (as in redis-sessions);
+     *   for a remote store, the seconds between timed sweeps (default 600, at least 10).
      * @param {boolean} [options.autoSweep] false turns automatic sweeping off.
      */
     constructor(options = {}) {
@@ -151,7 +186,11 @@ export function makeSessionsClass(backend) {
       this.#clock = clock;
       this.#namespace = namespace;
       this.#autoSweep = !(o.wipe === 0 || o.autoSweep === false);
-      if (o.store !== undefined && o.store !== null) {
+      const remote = openRemote === undefined ? undefined : openRemote(o);
+      if (remote !== undefined && remote !== null) {
+        this.#remote = remote;
+        if (this.#autoSweep) this.#startSweeper(wipeSeconds(o.wipe));
+      } else if (o.store !== undefined && o.store !== null) {
         if (typeof o.store.apply !== 'function') {
           throw new TypeError('options.store must have an apply(batch) method');
         }
@@ -215,11 +254,33 @@ export function makeSessionsClass(backend) {
 
     /** "PONG" (asks the store when it has a `ping`). */
     ping() {
+      if (this.#remote !== null) {
+        try {
+          return this.#remote.ping().then((answer) => settle(this, answer), remoteFailure);
+        } catch (e) {
+          return Promise.reject(storeError(describe(e)));
+        }
+      }
       return this.#storeHook('ping', 'PONG');
     }
 
-    /** Closes the store when it has a `quit` (the memory store has nothing to close). */
+    /**
+     * Closes the store when it has a `quit` (the memory store has nothing to close), and stops
+     * timed sweeping.
+     */
     quit() {
+      if (this.#timer !== null) {
+        clearInterval(this.#timer);
+        this.#timer = null;
+      }
+      if (this.#remote !== null) {
+        try {
+          this.#remote.quit();
+          return Promise.resolve(undefined);
+        } catch (e) {
+          return Promise.reject(storeError(describe(e)));
+        }
+      }
       return this.#storeHook('quit', undefined);
     }
 
@@ -249,6 +310,11 @@ export function makeSessionsClass(backend) {
           // The fast path: one native call runs the whole operation.
           const answer = JSON.parse(this.#native.call(op, input, this.#now()));
           return Promise.resolve(settle(this, answer));
+        }
+        if (this.#remote !== null) {
+          // The same over the network: one native call, answered by a Promise.
+          const answer = this.#remote.call(op, input, this.#now());
+          return answer.then((a) => settle(this, a), remoteFailure);
         }
         this.#maybeSweep();
         // Calls that name one session queue behind each other, so that many concurrent
@@ -293,6 +359,36 @@ export function makeSessionsClass(backend) {
         answer = JSON.parse(next);
       }
       return settle(this, answer);
+    }
+
+    #startSweeper(seconds) {
+      // The timer holds the Sessions weakly: one dropped without quit() is still collected
+      // (and its timer stops), as is its engine.
+      const self = new WeakRef(this);
+      const timer = setInterval(() => {
+        const sessions = self.deref();
+        if (sessions === undefined) clearInterval(timer);
+        else sessions.#sweepTick();
+      }, seconds * 1000);
+      if (typeof timer === 'object' && timer !== null && typeof timer.unref === 'function') timer.unref();
+      this.#timer = timer;
+    }
+
+    /** One timed sweep: steps while there is more work; skipped while the last one runs. */
+    async #sweepTick() {
+      if (this.#sweeping) return;
+      this.#sweeping = true;
+      try {
+        for (let step = 0; step < REMOTE_SWEEP_STEPS; step++) {
+          const r = await this.#call('sweep', { limit: REMOTE_SWEEP_LIMIT });
+          if (!r.more) break;
+        }
+      } catch {
+        // The store is unreachable: the next tick tries again, and the app's own calls report
+        // the failure.
+      } finally {
+        this.#sweeping = false;
+      }
     }
 
     #maybeSweep() {
@@ -417,27 +513,32 @@ export class MapStore {
 // ---------------------------------------------------------------------------------------------
 // The redis-sessions compatibility shell.
 
-/** Where a Redis store will plug in: until it exists, every store call fails clearly. */
-function redisStoreNotBuilt(_connection) {
+/**
+ * The default `connect` of the shell, for backends that cannot reach Redis: a store whose
+ * every call fails, saying so (bad input is still reported first, by its own error).
+ */
+function noRedis(_connection) {
   const fail = () => {
-    throw new Error('Redis store not built yet');
+    throw new Error('this backend of session-core has no Redis store');
   };
-  return { apply: fail, ping: fail, quit: noop };
+  return { store: { apply: fail, ping: fail, quit: noop } };
 }
 
 /**
  * A class that takes redis-sessions' constructor options (`host`, `port`, `namespace`,
- * `wipe`, `options.url`) and behaves like `require('redis-sessions')` over the store that
- * `openStore(connection)` returns. The constructor connects nowhere and never throws.
+ * `wipe`, `options.url`, `options.password`...) and behaves like `require('redis-sessions')`
+ * over the Redis that `connect(connection)` reaches: it returns the `Sessions` options for
+ * it (session-core's napi backend: `{ redis: url }`; or `{ store }`). The constructor
+ * connects nowhere and never throws.
  */
-export function makeRedisSessionsClass(Sessions, openStore = redisStoreNotBuilt) {
+export function makeRedisSessionsClass(Sessions, connect = noRedis) {
   return class RedisSessions extends Sessions {
     constructor(o = {}) {
       const opts = o ?? {};
       const connection = opts.options?.url
         ? { url: opts.options.url, options: opts.options }
         : { host: opts.host ?? '127.0.0.1', port: opts.port ?? 6379, options: opts.options ?? {} };
-      super({ namespace: opts.namespace ?? 'rs', wipe: opts.wipe, store: openStore(connection) });
+      super({ namespace: opts.namespace ?? 'rs', wipe: opts.wipe, ...connect(connection) });
     }
   };
 }

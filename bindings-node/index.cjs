@@ -2,6 +2,6 @@
 'use strict';
 const { makeSessionsClass, MapStore, SessionError } = require('./driver.cjs');
 
-const Sessions = makeSessionsClass(require('./native.cjs'));
+const Sessions = makeSessionsClass(require('./backend.cjs'));
 
 module.exports = { Sessions, MapStore, SessionError, default: Sessions };

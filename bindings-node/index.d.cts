@@ -2,7 +2,10 @@
 import type * as D from './driver.js' with { 'resolution-mode': 'import' };
 
 declare namespace sessionCore {
-  /** Sessions: the embedded memory store by default, or `new Sessions({ store })`. */
+  /**
+   * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,
+   * or `new Sessions({ store })` for a store written in JavaScript.
+   */
   const Sessions: D.SessionsConstructor;
   type Sessions = D.Sessions;
   const MapStore: typeof D.MapStore;

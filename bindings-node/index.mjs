@@ -2,9 +2,12 @@
 import { createRequire } from 'node:module';
 import { makeSessionsClass, MapStore, SessionError } from './driver.mjs';
 
-const native = createRequire(import.meta.url)('./native.cjs');
+const backend = createRequire(import.meta.url)('./backend.cjs');
 
-/** Sessions: the embedded memory store by default, or `new Sessions({ store })`. */
-export const Sessions = makeSessionsClass(native);
+/**
+ * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,
+ * or `new Sessions({ store })` for a store written in JavaScript.
+ */
+export const Sessions = makeSessionsClass(backend);
 export { MapStore, SessionError };
 export default Sessions;

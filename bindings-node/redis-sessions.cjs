@@ -2,7 +2,8 @@
 'use strict';
 const { makeRedisSessionsClass } = require('./driver.cjs');
 const { Sessions } = require('./index.cjs');
+const { redisUrl } = require('./backend.cjs');
 
-const RedisSessions = makeRedisSessionsClass(Sessions);
+const RedisSessions = makeRedisSessionsClass(Sessions, (connection) => ({ redis: redisUrl(connection) }));
 RedisSessions.default = RedisSessions;
 module.exports = RedisSessions;

@@ -1,9 +1,12 @@
 // `session-core/redis-sessions`: its default export stands in for `require('redis-sessions')`.
-// Same constructor options (host, port, namespace, wipe, options.url) and the same methods.
-// Until session-core's Redis store lands, calls that need Redis reject with a `storeError`
-// ("Redis store not built yet"); the constructor itself connects nowhere and never throws.
+// Same constructor options (host, port, namespace, wipe, options.url...) and the same methods,
+// over session-core's Redis store. The constructor connects nowhere and never throws: the
+// first call connects.
+import { createRequire } from 'node:module';
 import { makeRedisSessionsClass } from './driver.mjs';
 import { Sessions } from './index.mjs';
 
-const RedisSessions = makeRedisSessionsClass(Sessions);
+const { redisUrl } = createRequire(import.meta.url)('./backend.cjs');
+
+const RedisSessions = makeRedisSessionsClass(Sessions, (connection) => ({ redis: redisUrl(connection) }));
 export default RedisSessions;

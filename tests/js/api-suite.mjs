@@ -8,8 +8,12 @@
 //
 // `pkg` needs `Sessions` and `MapStore` (and `SessionError`, when exported, is checked too).
 // `cjs`, when given, is the same package loaded with require(): it must work the same.
+//
+// `backendSuite(pkg, label, make, { except })` runs the same behaviours on one more backend
+// (e.g. Redis): `make(options)` returns a fresh, empty `Sessions`; `except` names the tests
+// that do not apply to it.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, test as nodeTest } from 'node:test';
 
 const APP = 'shop';
 const T0 = 1_700_000_000_000;
@@ -76,7 +80,15 @@ export function apiSuite(pkg, { label = 'package', cjs } = {}) {
   });
 }
 
-function behaviours(pkg, make) {
+/** The behaviours of `apiSuite` on one more backend; `except`: names of tests left out. */
+export function backendSuite(pkg, label, make, { except = [] } = {}) {
+  describe(`API suite: ${label}`, () => behaviours(pkg, make, new Set(except)));
+}
+
+function behaviours(pkg, make, except = new Set()) {
+  const test = (name, fn) => {
+    if (!except.has(name)) nodeTest(name, fn);
+  };
   const fresh = () => {
     const clock = manualClock();
     const s = make({ clock: clock.read, wipe: 0 });

@@ -1,0 +1,143 @@
+// The napi backend of the JS driver (driver.mjs): the addon's classes, and how options reach
+// Redis. index.mjs, index.cjs and the redis-sessions entry points all build on it.
+'use strict';
+const native = require('./native.cjs');
+
+const noop = () => {};
+
+// Engines with calls in flight, by key: held here (strongly) until their answers are in, so
+// that the addon's wake-up always finds its engine. An idle engine is held only by its user:
+// dropped without quit(), it is garbage-collected and its connection closes.
+const busy = new Map();
+let keys = 0;
+
+// One timer, ref'd while any call is in flight, keeps the process alive until its answers
+// come back (the addon's wake-up never does); unref'd otherwise.
+let inFlight = 0;
+let keepAlive = null;
+
+function started() {
+  if (inFlight++ === 0) {
+    if (keepAlive === null) keepAlive = setInterval(noop, 2 ** 31 - 1);
+    keepAlive.ref();
+  }
+}
+
+function finished() {
+  if (--inFlight === 0) keepAlive.unref();
+}
+
+/**
+ * The driver's remote engine over NativeRedisSessions: `call` submits an operation and
+ * returns a Promise of its parsed answer. Answers come back in batches: the addon wakes this
+ * thread once for all the answers that are ready, and `drain` takes them with one JSON.parse.
+ */
+class RedisEngine {
+  #native;
+  #key;
+  #pending = new Map();
+  #nextId = 0;
+
+  constructor(url, namespace) {
+    this.#key = keys = (keys + 1) >>> 0;
+    this.#native = new native.NativeRedisSessions(url, namespace, this.#key, RedisEngine.#wake);
+  }
+
+  static #wake(key) {
+    busy.get(key)?.#drain();
+  }
+
+  call(op, inputJson, now) {
+    return new Promise((resolve, reject) => {
+      const id = (this.#nextId = (this.#nextId + 1) >>> 0);
+      this.#pending.set(id, { resolve, reject });
+      if (this.#pending.size === 1) busy.set(this.#key, this);
+      started();
+      try {
+        this.#native.submit(id, op, inputJson, now);
+      } catch (e) {
+        this.#settled(id);
+        reject(e);
+      }
+    });
+  }
+
+  ping() {
+    return this.call('ping', '{}', 0);
+  }
+
+  quit() {
+    this.#native.quit();
+  }
+
+  #drain() {
+    const pending = this.#pending;
+    try {
+      for (const [id, answer] of JSON.parse(this.#native.drain())) {
+        const call = pending.get(id);
+        if (call !== undefined) {
+          this.#settled(id);
+          call.resolve(answer);
+        }
+      }
+    } catch (e) {
+      // Cannot happen (the addon writes the JSON); if it did, fail every pending call
+      // rather than leave them hanging.
+      for (const [id, call] of pending) {
+        this.#settled(id);
+        call.reject(e);
+      }
+    }
+  }
+
+  #settled(id) {
+    this.#pending.delete(id);
+    finished();
+    if (this.#pending.size === 0) busy.delete(this.#key);
+  }
+}
+
+/**
+ * `new Sessions({ redis })`: the engine over the Redis at that URL (the driver's remote
+ * engine), or `undefined` for any other options. Connects at the first call.
+ */
+function openRemote(options) {
+  const url = options.redis;
+  if (url === undefined || url === null) return undefined;
+  if (typeof url !== 'string' || url === '') {
+    throw new TypeError("options.redis must be a Redis URL, such as 'redis://127.0.0.1:6379'");
+  }
+  if (options.store !== undefined && options.store !== null) {
+    throw new TypeError('options.redis and options.store cannot both be given');
+  }
+  return new RedisEngine(url, options.namespace ?? 'rs');
+}
+
+/**
+ * The URL of redis-sessions' connection options: `options.url` as it is, or
+ * `redis://[username:password@]host:port[/database]` from `host`, `port` and node-redis'
+ * `options.username`, `options.password`, `options.database` (and `options.socket.tls`).
+ */
+function redisUrl(connection) {
+  if (connection.url !== undefined) return String(connection.url);
+  const o = connection.options ?? {};
+  const scheme = o.socket?.tls ? 'rediss' : 'redis';
+  const host = String(connection.host);
+  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  let auth = '';
+  if (o.password !== undefined && o.password !== null) {
+    auth = `${encodeURIComponent(o.username ?? '')}:${encodeURIComponent(o.password)}@`;
+  } else if (o.username !== undefined && o.username !== null) {
+    auth = `${encodeURIComponent(o.username)}@`;
+  }
+  const db = o.database === undefined || o.database === null ? '' : `/${o.database}`;
+  return `${scheme}://${auth}${hostPart}:${connection.port}${db}`;
+}
+
+module.exports = {
+  NativeSessions: native.NativeSessions,
+  NativeOp: native.NativeOp,
+  NativeRedisSessions: native.NativeRedisSessions,
+  openRemote,
+  redisUrl,
+};
