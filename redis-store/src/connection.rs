@@ -79,6 +79,14 @@ impl Connection {
         }
     }
 
+    /// Runs one plain command.
+    pub(crate) async fn query(&self, cmd: &redis::Cmd) -> RedisResult<Value> {
+        match self.clone() {
+            Self::Single(mut c) => cmd.query_async(&mut c).await,
+            Self::Cluster(mut c) => cmd.query_async(&mut c).await,
+        }
+    }
+
     /// Whether this is a cluster connection.
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Self::Cluster(_))

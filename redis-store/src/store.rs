@@ -3,7 +3,8 @@
 use crate::config::{ConnectError, RedisConfig, check_namespace};
 use crate::connection::Connection;
 use crate::{reply, script};
-use session_core::store::{ApplyError, AsyncStore, Batch, Reply};
+use redis::Value;
+use session_core::store::{ApplyError, AsyncStore, Batch, Command, Reply};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,6 +132,22 @@ impl AsyncStore for RedisStore {
         }
         // Bad batches are refused here, before anything is sent.
         let encoded = script::encode(&self.namespace, &batch)?;
+        if let [Command::Get { key }] = batch.as_slice() {
+            // A lone record read (the first step of every get, set and touch) is atomic as one
+            // plain command: no script, which costs Redis several times more CPU.
+            let mut cmd = redis::cmd("HMGET");
+            cmd.arg(key.render(&self.namespace)).arg("v").arg("b");
+            let value = tokio::time::timeout(self.timeout, self.conn.query(&cmd))
+                .await
+                .map_err(|_| self.timed_out())?
+                .map_err(|e| self.store_error(&e))?;
+            // A missing hash answers [nil, nil]; the script answers nil for it.
+            let value = match value {
+                Value::Array(fields) if matches!(fields.first(), Some(Value::Nil)) => Value::Nil,
+                other => other,
+            };
+            return reply::decode(Value::Array(vec![value]), &encoded.shapes);
+        }
         let invocation = encoded.invocation();
         let value = tokio::time::timeout(self.timeout, self.conn.invoke(&invocation))
             .await
