@@ -43,6 +43,20 @@ async function send(mf, method, path, body, headers = {}) {
 const TOKEN = /^[A-Za-z0-9]{64}$/;
 
 describe('the Worker in workerd (miniflare 3)', () => {
+  test('/openapi.json describes the routes it serves, from the REST server\'s document', async () => {
+    const mf = startWorker();
+    try {
+      const [status, doc] = await send(mf, 'GET', '/openapi.json');
+      assert.equal(status, 200);
+      for (const p of ['/{app}/create/{id}', '/{app}/get/{token}', '/{app}/set/{token}', '/{app}/killall', '/ping', '/v1/{op}']) {
+        assert.ok(doc.paths[p], `${p} is documented`);
+      }
+      assert.equal(doc.paths['/metrics'], undefined);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
   test('rest-sessions routes: create, get, set, activity, soapp, soid, kill, killsoid, killall', async () => {
     const mf = startWorker();
     try {

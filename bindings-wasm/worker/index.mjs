@@ -12,6 +12,7 @@
 // x-session-core-now header set the clock, for tests only, as the server's --test-clock).
 import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
 import * as glue from '../pkg/session_core_wasm.js';
+import openapi from './openapi.mjs';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const STATUS = {
@@ -148,6 +149,9 @@ export default {
       const path = segments.map((s) => decodeURIComponent(s));
       if (path.length === 1 && path[0] === 'ping') {
         return request.method === 'GET' ? json('PONG') : methodNotAllowed('GET');
+      }
+      if (path.length === 1 && path[0] === 'openapi.json') {
+        return request.method === 'GET' ? json(openapi) : methodNotAllowed('GET');
       }
       if (path.length === 1 && path[0] === 'health') {
         return request.method === 'GET' ? json({ status: 'ok', store: 'durable-object' }) : methodNotAllowed('GET');
