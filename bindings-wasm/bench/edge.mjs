@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
+import { startWorker } from '../test/workerd.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.env.BENCH_N ?? 2000);
@@ -19,21 +19,7 @@ const APP = 'bench';
 
 async function inWorkerd() {
   const persist = mkdtempSync(join(tmpdir(), 'session-core-bench-'));
-  const mf = new Miniflare({
-    rootPath: here,
-    scriptPath: 'worker/index.mjs',
-    modules: true,
-    modulesRoot: here,
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.mjs', '**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-07-18',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: { SESSIONS: 'SessionsObject' },
-    durableObjectsPersist: persist,
-    bindings: { BENCH: 'true' },
-  });
+  const mf = startWorker({ persist, bindings: { BENCH: 'true' } });
   const loop = async (store, n) => {
     const t0 = performance.now();
     const res = await mf.dispatchFetch(`http://localhost/_bench/${APP}`, {

@@ -7,31 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
+import { startWorker as startWorkerd } from './workerd.mjs';
 
-const here = fileURLToPath(new URL('..', import.meta.url));
 const persist = mkdtempSync(join(tmpdir(), 'session-core-worker-'));
 after(() => rmSync(persist, { recursive: true, force: true }));
 
-/** A workerd running the Worker as wrangler.toml configures it, over `persist`. */
-export function startWorker(vars = {}) {
-  return new Miniflare({
-    rootPath: here,
-    scriptPath: 'worker/index.mjs',
-    modules: true,
-    modulesRoot: here,
-    // The wasm-bindgen glue is an ES module named .js; the .wasm is a compiled module.
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.mjs', '**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-07-18',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: { SESSIONS: 'SessionsObject' },
-    durableObjectsPersist: persist,
-    bindings: { RS_NAMESPACE: 'rs', SWEEP_INTERVAL_MS: '60000', BODY_LIMIT: '262144', ...vars },
-  });
+/** The Worker with wrangler.toml's variables (and `vars` over them), over `persist`. */
+function startWorker(vars = {}) {
+  const bindings = { RS_NAMESPACE: 'rs', SWEEP_INTERVAL_MS: '60000', BODY_LIMIT: '262144', ...vars };
+  return startWorkerd({ persist, bindings });
 }
 
 async function send(mf, method, path, body, headers = {}) {

@@ -7,7 +7,7 @@
 mod common;
 
 use common::RedisServer;
-use serde_json::{Value, json};
+use serde_json::Value;
 use session_core::store::{ApplyError, AsyncStore, Batch, Reply};
 use session_core::{AsyncSessions, Create, Patch};
 use session_core_redis::RedisStore;
@@ -28,36 +28,13 @@ impl AsyncStore for Counting {
 
 /// Every step of the vectors that must fail validation, as (op, input, error name).
 fn validation_steps() -> Vec<(String, Value, String)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(conformance::vectors_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        for case in doc["cases"].as_array().unwrap() {
-            for step in case["steps"].as_array().unwrap() {
-                let name = step["err"]["name"].as_str().unwrap_or_default();
-                if ["missingParameter", "invalidFormat", "invalidValue"].contains(&name) {
-                    let op = step["op"].as_str().unwrap().to_owned();
-                    out.push((op, step["in"].clone(), name.to_owned()));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Replaces every `"$var"` with the live token, so bad input meets a real session.
-fn bind(v: &Value, token: &str) -> Value {
-    match v {
-        Value::String(s) if s.starts_with('$') => json!(token),
-        Value::Array(a) => Value::Array(a.iter().map(|x| bind(x, token)).collect()),
-        Value::Object(o) => {
-            Value::Object(o.iter().map(|(k, x)| (k.clone(), bind(x, token))).collect())
-        }
-        other => other.clone(),
-    }
+    conformance::error_steps()
+        .into_iter()
+        .filter(|s| {
+            ["missingParameter", "invalidFormat", "invalidValue"].contains(&s.name.as_str())
+        })
+        .map(|s| (s.op, s.input, s.name))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,7 +57,7 @@ async fn bad_input_sends_nothing_to_redis() {
     let steps = validation_steps();
     assert!(steps.len() > 200, "found {} steps", steps.len());
     for (op, input, name) in &steps {
-        let input = bind(input, token.as_str());
+        let input = conformance::bind(input, token.as_str());
         match sessions.call(op, &input).await {
             Err(e) => {
                 assert_eq!(e.name(), name, "{op} {input}: {e}");

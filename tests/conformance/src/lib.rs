@@ -190,3 +190,57 @@ pub fn matches(want: &Value, got: &Value, vars: &HashMap<String, Value>, unorder
         _ => want == got,
     }
 }
+
+/// One step of the vectors that must fail: the operation, its input, and the error's name.
+#[derive(Debug, Clone)]
+pub struct ErrorStep {
+    /// The operation (a JS method name).
+    pub op: String,
+    /// The input, as the vector gives it (`"$var"` strings unbound: see [`bind`]).
+    pub input: Value,
+    /// The expected error's name.
+    pub name: String,
+}
+
+/// Every step of every vector file that expects an error, in file order.
+pub fn error_steps() -> Vec<ErrorStep> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        let Some(doc) = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        else {
+            continue;
+        };
+        for case in doc["cases"].as_array().into_iter().flatten() {
+            for step in case["steps"].as_array().into_iter().flatten() {
+                if let (Some(op), Some(name)) = (step["op"].as_str(), step["err"]["name"].as_str())
+                {
+                    out.push(ErrorStep {
+                        op: op.to_owned(),
+                        input: step["in"].clone(),
+                        name: name.to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Replaces every `"$var"` string in `v` with `token`, so that bad input meets a live session.
+pub fn bind(v: &Value, token: &str) -> Value {
+    match v {
+        Value::String(s) if s.starts_with('$') => Value::String(token.to_owned()),
+        Value::Array(a) => Value::Array(a.iter().map(|x| bind(x, token)).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, x)| (k.clone(), bind(x, token))).collect())
+        }
+        other => other.clone(),
+    }
+}
