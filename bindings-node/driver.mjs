@@ -415,7 +415,7 @@ export function makeSessionsClass(backend) {
 // #region MapStore (README.md shows this region verbatim; test/readme.test.mjs keeps them equal)
 
 /** Code-point order (= UTF-8 byte order, as Redis and the memory store sort members). */
-function compareMembers(a, b) {
+export function compareMembers(a, b) {
   if (a === b) return 0;
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {

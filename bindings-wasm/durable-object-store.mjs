@@ -13,6 +13,7 @@
 //   "s" SEP key SEP score16 SEP member -> member                the same, ordered by score
 // score16 is the score in 16 decimal digits (scores are integers below 2^53), so that the
 // storage's key order (UTF-8 byte order) is score order, then member order, as in Redis.
+import { compareMembers } from './driver.mjs';
 
 const SEP = '\u0000';
 const RECORD = `r${SEP}`;
@@ -63,18 +64,6 @@ export class DurableObjectStore {
   }
 }
 
-/** Code-point order (= the UTF-8 byte order in which the storage lists keys). */
-function compareKeys(a, b) {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i);
-    const y = b.codePointAt(i);
-    if (x !== y) return x < y ? -1 : 1;
-    if (x > 0xffff) i++;
-  }
-  return a.length < b.length ? -1 : 1;
-}
 
 /** Reads through to the storage; buffers writes until `commit()`. */
 class Overlay {
@@ -105,8 +94,8 @@ class Overlay {
   async list({ start, end, prefix, reverse = false, limit }) {
     const inRange = (k) =>
       (prefix === undefined || k.startsWith(prefix)) &&
-      (start === undefined || compareKeys(k, start) >= 0) &&
-      (end === undefined || compareKeys(k, end) < 0);
+      (start === undefined || compareMembers(k, start) >= 0) &&
+      (end === undefined || compareMembers(k, end) < 0);
     const pending = [...this.#writes.keys()].filter(inRange);
     const options = { reverse };
     if (start !== undefined) options.start = start;
@@ -123,7 +112,7 @@ class Overlay {
       if (v === DELETED) found.delete(k);
       else found.set(k, v);
     }
-    let keys = [...found.keys()].sort(compareKeys);
+    let keys = [...found.keys()].sort(compareMembers);
     if (reverse) keys.reverse();
     if (limit !== undefined) keys = keys.slice(0, limit);
     return new Map(keys.map((k) => [k, found.get(k)]));

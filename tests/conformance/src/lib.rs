@@ -45,6 +45,20 @@ pub struct Report {
     pub failures: Vec<String>,
 }
 
+impl Report {
+    /// Panics unless more than 100 cases ran and none failed, listing every failure.
+    pub fn assert_passed(&self) {
+        assert!(self.cases > 100, "too few cases found: {}", self.cases);
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} cases failed:\n{}",
+            self.failures.len(),
+            self.cases,
+            self.failures.join("\n")
+        );
+    }
+}
+
 /// Runs every `*.json` file in `dir` against `target`.
 pub fn run_dir(dir: &Path, target: &mut dyn Target) -> Report {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
