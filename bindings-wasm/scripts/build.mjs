@@ -4,6 +4,7 @@
 //
 //   cargo build --target wasm32-unknown-unknown --profile wasm -p session-core-wasm
 //   wasm-bindgen --target web           -> pkg/session_core_wasm.js + pkg/session_core_wasm_bg.wasm
+//   wasm-bindgen --target nodejs        -> pkg/session_core_wasm.cjs (the same .wasm)
 //   wasm-opt -Oz (npm package binaryen) -> pkg/session_core_wasm_bg.wasm, in place
 //
 // and checks that the module imports nothing but wasm-bindgen's glue (no `env`), copies the
@@ -14,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { writeCjs } from '../../scripts/cjs.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = join(here, '..');
@@ -53,12 +55,22 @@ if (!(output(bindgen, ['--version']) ?? '').includes(version)) {
 run('cargo', ['build', '--target', TARGET, '--profile', 'wasm', '-p', 'session-core-wasm']);
 const raw = join(targetDir, TARGET, 'wasm', 'session_core_wasm.wasm');
 
-// 4. The glue (ES module; `initSync({module})` for Node, Workers and Deno, `init()` for browsers).
+// 4. The glue (ES module; `initSync({module})` for Node, Workers and Deno, `init()` for
+// browsers), and its CommonJS twin for `require()` (wasm-bindgen's nodejs target: it reads
+// session_core_wasm_bg.wasm next to itself; both glues drive the same .wasm).
 const pkg = join(here, 'pkg');
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 run(bindgen, ['--target', 'web', '--no-typescript', '--out-dir', pkg, '--out-name', 'session_core_wasm', raw]);
 const wasm = join(pkg, 'session_core_wasm_bg.wasm');
+const cjsGlue = join(pkg, 'cjs');
+run(bindgen, ['--target', 'nodejs', '--no-typescript', '--out-dir', cjsGlue, '--out-name', 'session_core_wasm', raw]);
+if (!readFileSync(join(cjsGlue, 'session_core_wasm_bg.wasm')).equals(readFileSync(wasm))) {
+  console.error('the nodejs and web targets of wasm-bindgen made different .wasm files');
+  process.exit(1);
+}
+copyFileSync(join(cjsGlue, 'session_core_wasm.js'), join(pkg, 'session_core_wasm.cjs'));
+rmSync(cjsGlue, { recursive: true });
 
 // 5. wasm-opt (binaryen's npm package: wasm-opt compiled to JS, no download). The features are
 // the ones rustc enables by default on this target; wasm-opt must not add others.
@@ -83,13 +95,14 @@ if (foreign.length > 0) {
   process.exit(1);
 }
 
-// 7. The shared driver, copied unchanged from the Node package (one source; see README).
+// 7. The shared driver, copied unchanged from the Node package (one source; see README), and
+// the CommonJS twins of the ES modules that index.cjs requires.
 for (const f of ['driver.mjs', 'driver.d.ts']) copyFileSync(join(root, 'bindings-node', f), join(here, f));
+for (const f of ['driver', 'backend', 'durable-object-store']) writeCjs(join(here, `${f}.mjs`), join(here, `${f}.cjs`));
 
-// 8. The Worker's /openapi.json: the REST server's document (one source), less the routes the
-// Worker does not serve (it has no /metrics, and each app's object sweeps itself).
+// 8. The Worker's /openapi.json: the REST server's document (one source; the Worker serves
+// every route of it).
 const openapi = JSON.parse(readFileSync(join(root, 'server', 'src', 'openapi.json'), 'utf8'));
-for (const p of ['/metrics', '/sweep']) delete openapi.paths[p];
 openapi.info.title = 'session-core Worker';
 openapi.info.description += ' Served by the Cloudflare Worker: one Durable Object per app, swept by alarms.';
 writeFileSync(

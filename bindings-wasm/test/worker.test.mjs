@@ -12,10 +12,17 @@ import { startWorker as startWorkerd } from './workerd.mjs';
 const persist = mkdtempSync(join(tmpdir(), 'session-core-worker-'));
 after(() => rmSync(persist, { recursive: true, force: true }));
 
-/** The Worker with wrangler.toml's variables (and `vars` over them), over `persist`. */
-function startWorker(vars = {}) {
+/** The Worker with wrangler.toml's variables (and `vars` over them), over `dir`. */
+function startWorker(vars = {}, dir = persist) {
   const bindings = { RS_NAMESPACE: 'rs', SWEEP_INTERVAL_MS: '60000', BODY_LIMIT: '262144', ...vars };
-  return startWorkerd({ persist, bindings });
+  return startWorkerd({ persist: dir, bindings });
+}
+
+/** A Worker over storage of its own (empty), for tests that span every app. */
+function startFreshWorker(vars = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'session-core-worker-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return startWorker(vars, dir);
 }
 
 async function send(mf, method, path, body, headers = {}) {
@@ -35,7 +42,7 @@ describe('the Worker in workerd (miniflare 3)', () => {
       for (const p of ['/{app}/create/{id}', '/{app}/get/{token}', '/{app}/set/{token}', '/{app}/killall', '/ping', '/v1/{op}']) {
         assert.ok(doc.paths[p], `${p} is documented`);
       }
-      assert.equal(doc.paths['/metrics'], undefined);
+      assert.ok(doc.paths['/metrics'] && doc.paths['/sweep'], 'the routes that span every app too');
     } finally {
       await mf.dispose();
     }
@@ -132,6 +139,72 @@ describe('the Worker in workerd (miniflare 3)', () => {
         { error: 'notFound', message: 'No such route; see /openapi.json' },
       ]);
       assert.equal((await send(mf, 'GET', '/shop/create/u1'))[0], 405);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('POST /sweep sweeps every app, within one limit over all of them', async () => {
+    const mf = startFreshWorker({ TEST_CLOCK: 'true' });
+    try {
+      const t0 = 1_700_000_000_000;
+      const at = (ms) => ({ 'x-session-core-now': String(ms) });
+      for (const app of ['app1', 'app2', 'app3']) {
+        await send(mf, 'PUT', `/${app}/create/gone?ip=10.0.0.1&ttl=10`, undefined, at(t0));
+        await send(mf, 'PUT', `/${app}/create/kept?ip=10.0.0.1&ttl=3600`, undefined, at(t0));
+      }
+      const later = at(t0 + 60_000);
+      assert.deepEqual(await send(mf, 'POST', '/sweep?limit=0', undefined, later), [
+        400,
+        { error: 'invalidValue', message: 'limit must be an integer from 1 to 10000' },
+      ]);
+      assert.deepEqual(await send(mf, 'POST', '/sweep?limit=2', undefined, later), [200, { swept: 2, more: true }]);
+      assert.deepEqual(await send(mf, 'POST', '/sweep', undefined, later), [200, { swept: 1, more: false }]);
+      assert.deepEqual(await send(mf, 'POST', '/v1/sweep', '{}', later), [200, { swept: 0, more: false }]);
+      for (const app of ['app1', 'app2', 'app3']) {
+        const [, { sessions }] = await send(mf, 'GET', `/${app}/soapp?dt=600`, undefined, at(t0 + 1000));
+        assert.deepEqual(sessions.map((s) => s.id), ['kept'], `${app} kept its live session`);
+      }
+      assert.equal((await send(mf, 'GET', '/sweep'))[0], 405);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('GET /metrics counts requests, errors and sessions of every app, across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'session-core-worker-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const metrics = async (mf) => {
+      const res = await mf.dispatchFetch('http://localhost/metrics');
+      assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4');
+      const text = await res.text();
+      return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+        const i = l.lastIndexOf(' ');
+        return [l.slice(0, i), Number(l.slice(i + 1))];
+      }));
+    };
+    let mf = startWorker({}, dir);
+    try {
+      const [, a] = await send(mf, 'PUT', '/shop/create/ann?ip=10.0.0.1');
+      await send(mf, 'PUT', '/shop/create/bob?ip=10.0.0.1');
+      const [, c] = await send(mf, 'PUT', '/blog/create/cat?ip=10.0.0.1');
+      await send(mf, 'GET', `/shop/get/${a.token}`);
+      await send(mf, 'DELETE', `/shop/kill/${a.token}`);
+      await send(mf, 'POST', '/v1/set', JSON.stringify({ app: 'blog', token: c.token, d: { big: 'x'.repeat(70_000) } }));
+    } finally {
+      await mf.dispose();
+    }
+    mf = startWorker({}, dir);
+    try {
+      const m = await metrics(mf);
+      assert.equal(m['session_core_requests_total{route="create"}'], 3);
+      assert.equal(m['session_core_requests_total{route="get"}'], 1);
+      assert.equal(m['session_core_requests_total{route="kill"}'], 1);
+      assert.equal(m['session_core_requests_total{route="set"}'], 1);
+      assert.equal(m['session_core_errors_total{route="set"}'], 1, 'the tooLarge set');
+      assert.equal(m['session_core_errors_total{route="create"}'], 0);
+      assert.equal(m['session_core_sessions'], 2, 'bob and cat');
+      assert.equal((await send(mf, 'POST', '/metrics'))[0], 405);
     } finally {
       await mf.dispose();
     }

@@ -7,6 +7,10 @@
 // it to the app's object, and shapes the answer: `null` -> 200 {}, errors -> their status with
 // {"error", "message"}.
 //
+// Two routes span every app: POST /sweep and GET /metrics. They find the apps in a registry,
+// one more Durable Object (AppsObject, binding APPS), where each app's object enters its app
+// on its first session.
+//
 // Environment (wrangler.toml [vars]): RS_NAMESPACE (key prefix, "rs"), SWEEP_INTERVAL_MS
 // (alarm period, 60000), BODY_LIMIT (bytes, 262144), TEST_CLOCK ("true" lets the
 // x-session-core-now header set the clock, for tests only, as the server's --test-clock).
@@ -23,6 +27,16 @@ const STATUS = {
   conflict: 409,
   storeError: 503,
 };
+
+/** `sweep`'s default limit (the core's). */
+const SWEEP_LIMIT = 1000;
+/** The routes that app objects count, named as the REST server's metrics name them. */
+const METRIC_ROUTES = [
+  'create', 'get', 'set', 'touch', 'regenerate', 'setTtl', 'kill', 'killHandle',
+  'activity', 'soapp', 'soid', 'killsoid', 'killall', 'sweep', 'other',
+];
+/** The object's own storage keys, beside the store's ("r", "z" and "s" + "\u0000"). */
+const META = 'meta';
 
 const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: JSON_TYPE });
 const errorResponse = (name, message) => json({ error: name, message }, STATUS[name] ?? 500);
@@ -84,7 +98,7 @@ const ROUTES = [
   ['GET', ['app', 'soapp'], (p, q) => ({ op: 'soapp', input: fields([['app', p.app]], q, ['dt']) })],
   ['GET', ['app', 'soid', ':id'], (p) => ({ op: 'soid', input: { app: p.app, id: p.id } })],
   ['DELETE', ['app', 'kill', ':token'], (p) => ({ op: 'kill', input: { app: p.app, token: p.token } })],
-  ['DELETE', ['app', 'handle', ':handle'], (p) => ({ op: 'kill', input: { app: p.app, handle: p.handle } })],
+  ['DELETE', ['app', 'handle', ':handle'], (p) => ({ op: 'kill', route: 'killHandle', input: { app: p.app, handle: p.handle } })],
   ['DELETE', ['app', 'killsoid', ':id'], (p) => ({ op: 'killsoid', input: { app: p.app, id: p.id } })],
   ['DELETE', ['app', 'killall'], (p) => ({ op: 'killall', input: { app: p.app } })],
   ['POST', ['app', 'sweep'], (p, q) => ({ op: 'sweep', input: fields([['app', p.app]], q, ['limit']) })],
@@ -122,22 +136,83 @@ function inputError(op, input) {
   }
 }
 
-/** Runs `{op, input}` in the object of `input.app`, and shapes the answer. */
-async function call(env, request, op, input) {
-  const invalid = inputError(op, input);
-  if (invalid !== null) return errorResponse(invalid.name, invalid.message);
-  const app = typeof input?.app === 'string' ? input.app : '';
+/** The answer (`{done}` or `{error}`) of `op` with `input` in the object of app `app`;
+ *  `route` names the request in the object's metrics. */
+async function callObject(env, request, app, op, input, route) {
   const stub = env.SESSIONS.get(env.SESSIONS.idFromName(app));
   const headers = { 'content-type': 'application/json' };
   const now = request.headers.get('x-session-core-now');
   if (now !== null) headers['x-session-core-now'] = now;
-  const answer = await (await stub.fetch('https://sessions/call', {
+  const res = await stub.fetch('https://sessions/call', {
     method: 'POST',
     headers,
-    body: JSON.stringify({ op, input }),
-  })).json();
+    body: JSON.stringify({ op, input, route }),
+  });
+  return res.json();
+}
+
+/** Runs `{op, input}` in the object of `input.app`, and shapes the answer. */
+async function call(env, request, op, input, route = op) {
+  const invalid = inputError(op, input);
+  if (invalid !== null) return errorResponse(invalid.name, invalid.message);
+  if (op === 'sweep' && input?.app === undefined) return sweepAll(env, request, input);
+  const app = typeof input?.app === 'string' ? input.app : '';
+  const answer = await callObject(env, request, app, op, input, route);
   if (answer.error !== undefined) return errorResponse(answer.error.name, answer.error.message);
   return json(answer.done ?? {});
+}
+
+/** The registry of apps (AppsObject). */
+const registry = (env) => env.APPS.get(env.APPS.idFromName('apps'));
+
+/** Every app that has had a session here, in name order. */
+async function listApps(env) {
+  return (await registry(env).fetch('https://apps/list')).json();
+}
+
+/**
+ * `sweep` without an app: each app's object in turn, with what is left of `limit` (a total
+ * over all apps, as the core's). When the limit runs out before the last app, `more` is true
+ * without asking the apps left, so it may be true with nothing left to sweep; `false` is exact.
+ */
+async function sweepAll(env, request, input) {
+  let budget = input?.limit === undefined ? SWEEP_LIMIT : Number(input.limit);
+  let swept = 0;
+  let more = false;
+  for (const app of await listApps(env)) {
+    if (budget === 0) {
+      more = true;
+      break;
+    }
+    const answer = await callObject(env, request, app, 'sweep', { app, limit: budget }, 'sweep');
+    if (answer.error !== undefined) return errorResponse(answer.error.name, answer.error.message);
+    swept += answer.done.swept;
+    budget -= answer.done.swept;
+    more ||= answer.done.more;
+  }
+  return json({ swept, more });
+}
+
+/** GET /metrics: every app object's counters, summed, in the REST server's text format. */
+async function metrics(env) {
+  const total = { requests: {}, errors: {}, sessions: 0 };
+  for (const app of await listApps(env)) {
+    const m = await (await env.SESSIONS.get(env.SESSIONS.idFromName(app)).fetch('https://sessions/metrics')).json();
+    for (const kind of ['requests', 'errors']) {
+      for (const [route, n] of Object.entries(m[kind])) total[kind][route] = (total[kind][route] ?? 0) + n;
+    }
+    total.sessions += m.sessions;
+  }
+  const lines = [];
+  const counter = (name, help, counts) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+    for (const route of METRIC_ROUTES) lines.push(`${name}{route="${route}"} ${counts[route] ?? 0}`);
+  };
+  counter('session_core_requests_total', 'Requests per route.', total.requests);
+  counter('session_core_errors_total', 'Requests per route that failed.', total.errors);
+  lines.push('# HELP session_core_sessions Sessions held by the store.', '# TYPE session_core_sessions gauge');
+  lines.push(`session_core_sessions ${total.sessions}`, '');
+  return new Response(lines.join('\n'), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
 }
 
 export default {
@@ -153,6 +228,13 @@ export default {
       if (path.length === 1 && path[0] === 'openapi.json') {
         return request.method === 'GET' ? json(openapi) : methodNotAllowed('GET');
       }
+      if (path.length === 1 && path[0] === 'metrics') {
+        return request.method === 'GET' ? await metrics(env) : methodNotAllowed('GET');
+      }
+      if (path.length === 1 && path[0] === 'sweep') {
+        if (request.method !== 'POST') return methodNotAllowed('POST');
+        return await call(env, request, 'sweep', fields([], url.searchParams, ['limit']));
+      }
       if (path.length === 1 && path[0] === 'health') {
         return request.method === 'GET' ? json({ status: 'ok', store: 'durable-object' }) : methodNotAllowed('GET');
       }
@@ -165,13 +247,13 @@ export default {
       if (path.length === 2 && path[0] === 'v1') {
         if (request.method !== 'POST') return methodNotAllowed('POST');
         const input = await bodyJson(request, env);
-        return await call(env, request, path[1], input ?? null);
+        return await call(env, request, path[1], input ?? null, METRIC_ROUTES.includes(path[1]) ? path[1] : 'other');
       }
       const { allowed, match } = route(request.method, path);
       if (match === null) return allowed.length > 0 ? methodNotAllowed(allowed.join(', ')) : notFound();
       const [build, params] = match;
-      const { op, input } = await build(params, url.searchParams, request, env);
-      return await call(env, request, op, input);
+      const { op, input, route: name } = await build(params, url.searchParams, request, env);
+      return await call(env, request, op, input, name);
     } catch (e) {
       if (e instanceof HttpError) return errorResponse(e.name, e.message);
       if (e instanceof URIError) return notFound();
@@ -183,6 +265,11 @@ export default {
 /**
  * One app's sessions: a Durable Object whose storage is the store. Expired sessions are swept
  * by the object's alarm, every SWEEP_INTERVAL_MS while it holds sessions.
+ *
+ * It also keeps, under its own key META, its metrics (requests and errors per route; sessions
+ * held, from the engine's created and destroyed events) and whether its app is in the
+ * registry. META is written after each request without an `await`: the object's output gate
+ * holds the response until that write is durable.
  */
 export class SessionsObject {
   #storage;
@@ -192,10 +279,17 @@ export class SessionsObject {
   #now = null;
   #alarmSet = false;
   #benchOn;
+  #env;
+  /** { requests: {route: n}, errors: {route: n}, sessions: n, registered: bool } */
+  #meta = { requests: {}, errors: {}, sessions: 0, registered: false };
 
   constructor(state, env) {
+    this.#env = env;
     this.#benchOn = env.BENCH === 'true';
     this.#storage = state.storage;
+    state.blockConcurrencyWhile(async () => {
+      this.#meta = (await state.storage.get(META)) ?? this.#meta;
+    });
     this.#interval = Number(env.SWEEP_INTERVAL_MS ?? 60000);
     this.#testClock = env.TEST_CLOCK === 'true';
     this.#sessions = new Sessions({
@@ -205,10 +299,16 @@ export class SessionsObject {
       // Sweeping is the alarm's job, not the requests'.
       autoSweep: false,
     });
+    this.#sessions.on('created', () => this.#meta.sessions++);
+    this.#sessions.on('destroyed', () => this.#meta.sessions--);
   }
 
   async fetch(request) {
-    const { op, input } = await request.json();
+    if (new URL(request.url).pathname === '/metrics') {
+      const { requests, errors, sessions } = this.#meta;
+      return new Response(JSON.stringify({ requests, errors, sessions }), { headers: JSON_TYPE });
+    }
+    const { op, input, route = 'other' } = await request.json();
     if (op === '_bench' && this.#benchOn) return new Response(JSON.stringify(await this.#bench(input)), { headers: JSON_TYPE });
     const now = this.#testClock ? Number(request.headers.get('x-session-core-now') ?? NaN) : NaN;
     this.#now = Number.isFinite(now) ? now : null;
@@ -219,15 +319,33 @@ export class SessionsObject {
       if (!(e instanceof SessionError)) throw e;
       answer = { error: { name: e.name, message: e.message } };
     }
-    if (!this.#alarmSet && (op === 'create' || op === 'regenerate') && answer.done) await this.#schedule(false);
+    const created = (op === 'create' || op === 'regenerate') && answer.done;
+    if (created && !this.#meta.registered) await this.#register(input.app);
+    if (created && !this.#alarmSet) await this.#schedule(false);
+    this.#count(route, answer.error === undefined);
     return new Response(JSON.stringify(answer), { headers: JSON_TYPE });
+  }
+
+  #count(route, ok) {
+    const m = this.#meta;
+    m.requests[route] = (m.requests[route] ?? 0) + 1;
+    if (!ok) m.errors[route] = (m.errors[route] ?? 0) + 1;
+    // No await: see the class comment.
+    this.#storage.put(META, m);
+  }
+
+  /** Enters this object's app in the registry, once (the registry's put is idempotent). */
+  async #register(app) {
+    await registry(this.#env).fetch('https://apps/add', { method: 'PUT', body: JSON.stringify({ app }) });
+    this.#meta.registered = true;
   }
 
   async alarm() {
     this.#alarmSet = false;
     this.#now = null;
     let more = true;
-    for (let round = 0; more && round < 10; round++) ({ more } = await this.#sessions.sweep({ limit: 1000 }));
+    for (let round = 0; more && round < 10; round++) ({ more } = await this.#sessions.sweep({ limit: SWEEP_LIMIT }));
+    this.#storage.put(META, this.#meta);
     const left = await this.#storage.list({ prefix: 'r\u0000', limit: 1 });
     if (more || left.size > 0) await this.#schedule(more);
   }
@@ -256,5 +374,34 @@ export class SessionsObject {
       await this.#storage.setAlarm(Date.now() + (soon ? 0 : this.#interval));
     }
     this.#alarmSet = true;
+  }
+}
+
+/**
+ * The registry of apps: one object (named "apps") that lists every app with an object, for
+ * the routes that span all apps (POST /sweep, GET /metrics). Keys: "a" SEP app.
+ */
+export class AppsObject {
+  #storage;
+
+  constructor(state) {
+    this.#storage = state.storage;
+  }
+
+  async fetch(request) {
+    if (request.method === 'PUT') {
+      const { app } = await request.json();
+      await this.#storage.put(`a\u0000${app}`, true);
+      return new Response(null, { status: 204 });
+    }
+    const apps = [];
+    const page = 1000;
+    for (let startAfter; ;) {
+      const keys = [...(await this.#storage.list({ prefix: 'a\u0000', startAfter, limit: page })).keys()];
+      for (const k of keys) apps.push(k.slice(2));
+      if (keys.length < page) break;
+      startAfter = keys.at(-1);
+    }
+    return json(apps);
   }
 }

@@ -253,7 +253,17 @@ impl Request {
             other => {
                 return Err(Error::value(
                     "op",
-                    format!("Unknown operation {other:?}; expected one of {OPERATIONS:?}"),
+                    // JSON quoting reads as Rust's `{:?}` for any name, without linking
+                    // Debug formatting into the .wasm.
+                    format!(
+                        "Unknown operation {}; expected one of [{}]",
+                        Value::from(other),
+                        OPERATIONS
+                            .iter()
+                            .map(|o| format!("\"{o}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
         })

@@ -190,5 +190,13 @@ impl Replies {
 }
 
 fn mismatch(want: &str, got: &Reply) -> Error {
-    Error::store(format!("the store sent {got:?} where {want} was expected"))
+    // Named by kind, not `{:?}`: Debug formatting would link its machinery into the .wasm.
+    let got = match got {
+        Reply::Record(_) => "a record",
+        Reply::Done => "done",
+        Reply::Removed(_) => "a removed flag",
+        Reply::Members(_) => "members",
+        Reply::Count(_) => "a count",
+    };
+    Error::store(format!("the store sent {got} where {want} was expected"))
 }

@@ -1,7 +1,8 @@
 //! A sorted set of arbitrary strings with O(log n) updates and range queries that cost what
 //! they return: the app registry (`rs:_apps`), which lives outside every app's slots.
 
-use std::collections::{BTreeSet, HashMap};
+use hashbrown::HashMap;
+use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::sync::Arc;
 

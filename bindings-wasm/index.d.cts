@@ -1,0 +1,40 @@
+// Types of session-core-wasm (CommonJS: index.cjs). Needs TypeScript 5.3+ (resolution-mode).
+import type * as D from './driver.js' with { 'resolution-mode': 'import' };
+import type * as DO from './durable-object-store.js' with { 'resolution-mode': 'import' };
+
+declare namespace sessionCoreWasm {
+  /**
+   * Sessions: the embedded memory store by default, or `new Sessions({ store })` for a store
+   * written in JavaScript.
+   */
+  const Sessions: D.SessionsConstructor;
+  type Sessions = D.Sessions;
+  const MapStore: typeof D.MapStore;
+  type MapStore = D.MapStore;
+  const SessionError: typeof D.SessionError;
+  type SessionError = D.SessionError;
+  const DurableObjectStore: typeof DO.DurableObjectStore;
+  type DurableObjectStore = DO.DurableObjectStore;
+  type ApplyResult = D.ApplyResult;
+  type CreateOptions = D.CreateOptions;
+  type DataValue = D.DataValue;
+  type DeltaOptions = D.DeltaOptions;
+  type DestroyReason = D.DestroyReason;
+  type ErrorName = D.ErrorName;
+  type Expect = D.Expect;
+  type IdOptions = D.IdOptions;
+  type KillOptions = D.KillOptions;
+  type ListedSession = D.ListedSession;
+  type Session = D.Session;
+  type SessionData = D.SessionData;
+  type SessionEvent = D.SessionEvent;
+  type SessionsOptions = D.SessionsOptions;
+  type SetOptions = D.SetOptions;
+  type SetTtlOptions = D.SetTtlOptions;
+  type Store = D.Store;
+  type StoreCommand = D.StoreCommand;
+  type StoreReply = D.StoreReply;
+  type SweepOptions = D.SweepOptions;
+  type TokenOptions = D.TokenOptions;
+}
+export = sessionCoreWasm;

@@ -1,0 +1,31 @@
+// The CommonJS twin of an ES module of this repository, so that `require()` works on every
+// Node >= 20 (require() of ES modules is not available on all of them). The .mjs files stay
+// the one source and the twins are generated at build time. The transform is deliberately
+// strict and understands only the forms those files use (named imports, with `./x.mjs`
+// becoming `./x.cjs`, and `export` before a class, function or const). Anything else fails
+// the build.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+/** Writes the CommonJS twin of the ES module `from` to `to`; returns its export names. */
+export function writeCjs(from, to) {
+  const src = readFileSync(from, 'utf8');
+  const names = [];
+  const out = src.split('\n').map((line, i) => {
+    const imp = /^import \{([^}]+)\} from '([^']+)';$/.exec(line);
+    if (imp) return `const {${imp[1]}} = require('${imp[2].replace(/^(\.\/.*)\.mjs$/, '$1.cjs')}');`;
+    const exp = /^export (class|function|const|async function) ([A-Za-z_$][\w$]*)/.exec(line);
+    if (exp) {
+      names.push(exp[2]);
+      return line.slice('export '.length);
+    }
+    if (/^\s*(import|export)\b/.test(line) || line.includes('import.meta')) {
+      throw new Error(`${from}:${i + 1}: the CJS transform does not understand: ${line}`);
+    }
+    return line;
+  });
+  const header = `// Generated from ${basename(from)} by scripts/cjs.mjs at build time: do not edit.\n'use strict';\n`;
+  const footer = `\nmodule.exports = { ${names.join(', ')} };\n`;
+  writeFileSync(to, header + out.join('\n') + footer);
+  return names;
+}
