@@ -166,6 +166,11 @@ describe('the Worker in workerd (miniflare 3)', () => {
         assert.deepEqual(sessions.map((s) => s.id), ['kept'], `${app} kept its live session`);
       }
       assert.equal((await send(mf, 'GET', '/sweep'))[0], 405);
+      // The swept sessions left every object's gauge; each object counted its sweeps.
+      const text = await (await mf.dispatchFetch('http://localhost/metrics')).text();
+      assert.match(text, /^session_core_sessions 3$/m);
+      assert.match(text, /^session_core_requests_total\{route="sweep"\} 8$/m, 'object calls: 2 (the limit ran out), 3, 3');
+      assert.match(text, /^session_core_requests_total\{route="create"\} 6$/m);
     } finally {
       await mf.dispose();
     }
