@@ -21,10 +21,11 @@ export function workspaces() {
   return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces ?? [];
 }
 
-/** Installs the npm workspaces when they have not been installed yet. */
+/** Installs the npm workspaces when they have not been installed yet. (Without the root's
+ *  `prepare`, which builds the bindings: the callers build them next, in one place.) */
 export function ensureInstalled() {
   if (workspaces().length > 0 && !existsSync(join(root, 'node_modules', '.package-lock.json'))) {
-    run('npm', ['install', '--no-audit', '--no-fund']);
+    run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts']);
   }
 }
 
