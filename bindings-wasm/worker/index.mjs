@@ -13,7 +13,9 @@
 //
 // Environment (wrangler.toml [vars]): RS_NAMESPACE (key prefix, "rs"), SWEEP_INTERVAL_MS
 // (alarm period, 60000), BODY_LIMIT (bytes, 262144), TEST_CLOCK ("true" lets the
-// x-session-core-now header set the clock, for tests only, as the server's --test-clock).
+// x-session-core-now header set the clock, for tests only, as the server's --test-clock; and
+// the x-session-core-scope header give a request objects of its own, so that each conformance
+// vector runs on empty storage).
 import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
 import * as glue from '../pkg/session_core_wasm.js';
 import openapi from './openapi.mjs';
@@ -136,13 +138,24 @@ function inputError(op, input) {
   }
 }
 
+/** Tests only (TEST_CLOCK): the x-session-core-scope header, or null. */
+const scopeOf = (env, request) => (env.TEST_CLOCK === 'true' ? request.headers.get('x-session-core-scope') : null);
+
+/** The Durable Object named `name` of `namespace`, within the request's test scope if any. */
+function object(env, request, namespace, name) {
+  const scope = scopeOf(env, request);
+  return namespace.get(namespace.idFromName(scope === null ? name : `${scope}/${name}`));
+}
+
 /** The answer (`{done}` or `{error}`) of `op` with `input` in the object of app `app`;
  *  `route` names the request in the object's metrics. */
 async function callObject(env, request, app, op, input, route) {
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(app));
+  const stub = object(env, request, env.SESSIONS, app);
   const headers = { 'content-type': 'application/json' };
-  const now = request.headers.get('x-session-core-now');
-  if (now !== null) headers['x-session-core-now'] = now;
+  for (const h of ['x-session-core-now', 'x-session-core-scope']) {
+    const v = request.headers.get(h);
+    if (v !== null) headers[h] = v;
+  }
   const res = await stub.fetch('https://sessions/call', {
     method: 'POST',
     headers,
@@ -163,11 +176,11 @@ async function call(env, request, op, input, route = op) {
 }
 
 /** The registry of apps (AppsObject). */
-const registry = (env) => env.APPS.get(env.APPS.idFromName('apps'));
+const registry = (env, request) => object(env, request, env.APPS, 'apps');
 
 /** Every app that has had a session here, in name order. */
-async function listApps(env) {
-  return (await registry(env).fetch('https://apps/list')).json();
+async function listApps(env, request) {
+  return (await registry(env, request).fetch('https://apps/list')).json();
 }
 
 /**
@@ -176,10 +189,11 @@ async function listApps(env) {
  * without asking the apps left, so it may be true with nothing left to sweep; `false` is exact.
  */
 async function sweepAll(env, request, input) {
-  let budget = input?.limit === undefined ? SWEEP_LIMIT : Number(input.limit);
+  // Absent or null: the default (the engine has accepted `limit` already).
+  let budget = input?.limit === undefined || input.limit === null ? SWEEP_LIMIT : Number(input.limit);
   let swept = 0;
   let more = false;
-  for (const app of await listApps(env)) {
+  for (const app of await listApps(env, request)) {
     if (budget === 0) {
       more = true;
       break;
@@ -194,10 +208,10 @@ async function sweepAll(env, request, input) {
 }
 
 /** GET /metrics: every app object's counters, summed, in the REST server's text format. */
-async function metrics(env) {
+async function metrics(env, request) {
   const total = { requests: {}, errors: {}, sessions: 0 };
-  for (const app of await listApps(env)) {
-    const m = await (await env.SESSIONS.get(env.SESSIONS.idFromName(app)).fetch('https://sessions/metrics')).json();
+  for (const app of await listApps(env, request)) {
+    const m = await (await object(env, request, env.SESSIONS, app).fetch('https://sessions/metrics')).json();
     for (const kind of ['requests', 'errors']) {
       for (const [route, n] of Object.entries(m[kind])) total[kind][route] = (total[kind][route] ?? 0) + n;
     }
@@ -229,7 +243,7 @@ export default {
         return request.method === 'GET' ? json(openapi) : methodNotAllowed('GET');
       }
       if (path.length === 1 && path[0] === 'metrics') {
-        return request.method === 'GET' ? await metrics(env) : methodNotAllowed('GET');
+        return request.method === 'GET' ? await metrics(env, request) : methodNotAllowed('GET');
       }
       if (path.length === 1 && path[0] === 'sweep') {
         if (request.method !== 'POST') return methodNotAllowed('POST');
@@ -320,7 +334,7 @@ export class SessionsObject {
       answer = { error: { name: e.name, message: e.message } };
     }
     const created = (op === 'create' || op === 'regenerate') && answer.done;
-    if (created && !this.#meta.registered) await this.#register(input.app);
+    if (created && !this.#meta.registered) await this.#register(input.app, request);
     if (created && !this.#alarmSet) await this.#schedule(false);
     this.#count(route, answer.error === undefined);
     return new Response(JSON.stringify(answer), { headers: JSON_TYPE });
@@ -335,8 +349,8 @@ export class SessionsObject {
   }
 
   /** Enters this object's app in the registry, once (the registry's put is idempotent). */
-  async #register(app) {
-    await registry(this.#env).fetch('https://apps/add', { method: 'PUT', body: JSON.stringify({ app }) });
+  async #register(app, request) {
+    await registry(this.#env, request).fetch('https://apps/add', { method: 'PUT', body: JSON.stringify({ app }) });
     this.#meta.registered = true;
   }
 
