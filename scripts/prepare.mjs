@@ -1,6 +1,6 @@
 // `npm install` at the root (its `prepare` step): builds the bindings, so that the packages
 // are usable right after install: the napi addon (session-core) and the .wasm with its glue
 // (session-core-wasm), each by its workspace's `build` script.
-import { run, workspaces } from './lib.mjs';
+import { buildAll } from './lib.mjs';
 
-if (workspaces().length > 0) run('npm', ['run', 'build', '--workspaces', '--if-present']);
+buildAll();

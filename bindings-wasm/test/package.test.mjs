@@ -31,3 +31,22 @@ test('every export is declared in index.d.ts', () => {
     assert.match(dts, new RegExp(`\\b${name}\\b`), name);
   }
 });
+
+test('package.json lists every file the entry points and the Worker load', () => {
+  const { files } = JSON.parse(read('package.json'));
+  for (const f of files) assert.doesNotThrow(() => read(f), `${f} is listed but missing`);
+  // The relative imports of each shipped module, followed from the entry points.
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    assert.ok(files.includes(file), `${file} is loaded but not in package.json's files`);
+    if (!/\.(mjs|cjs|js)$/.test(file)) return;
+    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+    for (const [, spec] of read(file).toString().matchAll(/(?:from |require\()'(\.{1,2}\/[^']+)'/g)) {
+      visit(new URL(spec, `file:///pkg/${dir}`).pathname.slice('/pkg/'.length));
+    }
+  };
+  for (const entry of ['index.mjs', 'index.cjs', 'workerd.mjs', 'web.mjs', 'worker/index.mjs']) visit(entry);
+  assert.ok(seen.has('worker/server.mjs') && seen.has('pkg/session_core_wasm.cjs'));
+});

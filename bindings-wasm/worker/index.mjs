@@ -18,7 +18,7 @@
 // vector runs on empty storage).
 import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
 import * as glue from '../pkg/session_core_wasm.js';
-import openapi from './openapi.mjs';
+import { METRIC_ROUTES, openapi } from './server.mjs';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const STATUS = {
@@ -32,11 +32,6 @@ const STATUS = {
 
 /** `sweep`'s default limit (the core's). */
 const SWEEP_LIMIT = 1000;
-/** The routes that app objects count, named as the REST server's metrics name them. */
-const METRIC_ROUTES = [
-  'create', 'get', 'set', 'touch', 'regenerate', 'setTtl', 'kill', 'killHandle',
-  'activity', 'soapp', 'soid', 'killsoid', 'killall', 'sweep', 'other',
-];
 /** The object's own storage keys, beside the store's ("r", "z" and "s" + "\u0000"). */
 const META = 'meta';
 
@@ -190,7 +185,7 @@ async function listApps(env, request) {
  */
 async function sweepAll(env, request, input) {
   // Absent or null: the default (the engine has accepted `limit` already).
-  let budget = input?.limit === undefined || input.limit === null ? SWEEP_LIMIT : Number(input.limit);
+  let budget = input?.limit == null ? SWEEP_LIMIT : Number(input.limit);
   let swept = 0;
   let more = false;
   for (const app of await listApps(env, request)) {
@@ -391,9 +386,12 @@ export class SessionsObject {
   }
 }
 
+/** The registry's key of an app: APP_KEY + app. */
+const APP_KEY = 'a\u0000';
+
 /**
  * The registry of apps: one object (named "apps") that lists every app with an object, for
- * the routes that span all apps (POST /sweep, GET /metrics). Keys: "a" SEP app.
+ * the routes that span all apps (POST /sweep, GET /metrics).
  */
 export class AppsObject {
   #storage;
@@ -405,14 +403,14 @@ export class AppsObject {
   async fetch(request) {
     if (request.method === 'PUT') {
       const { app } = await request.json();
-      await this.#storage.put(`a\u0000${app}`, true);
+      await this.#storage.put(APP_KEY + app, true);
       return new Response(null, { status: 204 });
     }
     const apps = [];
     const page = 1000;
     for (let startAfter; ;) {
-      const keys = [...(await this.#storage.list({ prefix: 'a\u0000', startAfter, limit: page })).keys()];
-      for (const k of keys) apps.push(k.slice(2));
+      const keys = [...(await this.#storage.list({ prefix: APP_KEY, startAfter, limit: page })).keys()];
+      for (const k of keys) apps.push(k.slice(APP_KEY.length));
       if (keys.length < page) break;
       startAfter = keys.at(-1);
     }

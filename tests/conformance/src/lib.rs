@@ -59,15 +59,20 @@ impl Report {
     }
 }
 
-/// Runs every `*.json` file in `dir` against `target`.
-pub fn run_dir(dir: &Path, target: &mut dyn Target) -> Report {
+/// The `*.json` files in `dir`, in name order (none if `dir` cannot be read).
+fn vector_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();
+    files
+}
+
+/// Runs every `*.json` file in `dir` against `target`.
+pub fn run_dir(dir: &Path, target: &mut dyn Target) -> Report {
     let mut report = Report::default();
-    for file in files {
+    for file in vector_files(dir) {
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -218,13 +223,8 @@ pub struct ErrorStep {
 
 /// Every step of every vector file that expects an error, in file order.
 pub fn error_steps() -> Vec<ErrorStep> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    files.sort();
     let mut out = Vec::new();
-    for file in files {
+    for file in vector_files(&vectors_dir()) {
         let Some(doc) = std::fs::read_to_string(&file)
             .ok()
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
