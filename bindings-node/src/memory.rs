@@ -4,9 +4,14 @@ use crate::guard::guarded;
 use napi_derive::napi;
 #[cfg(feature = "boundary-bench")]
 use serde_json::Value;
-use session_core::host::{MemoryHost, millis};
+use session_core::CreateArgs;
+use session_core::host::{MemoryHost, data_arg, millis, seconds_arg};
 #[cfg(feature = "boundary-bench")]
 use session_core::{Error, Event, Response, host};
+
+/// The `Float64Array` a typed call writes its answer's numbers into (napi reads a typed
+/// array argument as a slice of its memory; the alias keeps the macro on that conversion).
+type Out<'a> = &'a mut [f64];
 
 /// Sessions over the embedded memory store, driven in Rust: one JS call, one native call.
 #[napi]
@@ -32,6 +37,94 @@ impl NativeSessions {
     #[napi]
     pub fn call(&self, op: String, input_json: String, now: f64) -> String {
         guarded(|| self.host.call(&op, &input_json, millis(now)))
+    }
+
+    /// `get` with the strings the caller gave, answered in the typed form of
+    /// `MemoryHost::call_typed`: numbers in `out`, and the text `out[0]` describes. `events`
+    /// says whether anybody listens to events.
+    #[napi]
+    pub fn get(&self, app: String, token: String, now: f64, events: bool, out: Out<'_>) -> String {
+        guarded(|| {
+            self.host
+                .on_token("get", &app, &token, millis(now), events, out)
+        })
+    }
+
+    /// `touch`, as [`NativeSessions::get`].
+    #[napi]
+    pub fn touch(
+        &self,
+        app: String,
+        token: String,
+        now: f64,
+        events: bool,
+        out: Out<'_>,
+    ) -> String {
+        guarded(|| {
+            self.host
+                .on_token("touch", &app, &token, millis(now), events, out)
+        })
+    }
+
+    /// `regenerate`, as [`NativeSessions::get`].
+    #[napi]
+    pub fn regenerate(
+        &self,
+        app: String,
+        token: String,
+        now: f64,
+        events: bool,
+        out: Out<'_>,
+    ) -> String {
+        guarded(|| {
+            self.host
+                .on_token("regenerate", &app, &token, millis(now), events, out)
+        })
+    }
+
+    /// `set` with the strings the caller gave and `d` as JSON text (typed answer form).
+    #[napi]
+    pub fn set(
+        &self,
+        app: String,
+        token: String,
+        d: String,
+        now: f64,
+        events: bool,
+        out: Out<'_>,
+    ) -> String {
+        guarded(|| self.host.set(&app, &token, &d, millis(now), events, out))
+    }
+
+    /// `create` with the usual JS types (typed answer form): `ttl` and `lifetime` are whole
+    /// numbers, or negative for "not given"; `d` is JSON text, or empty for "not given".
+    #[napi]
+    #[allow(clippy::too_many_arguments)] // One per option, so that no object crosses.
+    pub fn create(
+        &self,
+        app: String,
+        id: String,
+        ip: String,
+        ttl: f64,
+        d: String,
+        no_resave: bool,
+        lifetime: f64,
+        now: f64,
+        events: bool,
+        out: Out<'_>,
+    ) -> String {
+        guarded(|| {
+            let args = CreateArgs {
+                app: &app,
+                id: &id,
+                ip: &ip,
+                ttl: seconds_arg(ttl),
+                d: data_arg(&d),
+                no_resave,
+                lifetime: seconds_arg(lifetime),
+            };
+            self.host.create(args, millis(now), events, out)
+        })
     }
 }
 

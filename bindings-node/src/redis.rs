@@ -333,8 +333,12 @@ impl<M: Machine> Machine for Recorded<'_, M> {
         Vec::new()
     }
 
-    fn lock_key(&self) -> Option<&str> {
+    fn lock_key(&self) -> Option<session_core::Handle> {
         self.op.lock_key()
+    }
+
+    fn one_session(&self) -> bool {
+        self.op.one_session()
     }
 }
 

@@ -14,7 +14,8 @@
 //! exist on wasm32-unknown-unknown). Tokens come from `crypto.getRandomValues` via getrandom.
 //! The module imports nothing from `env`: only wasm-bindgen's glue.
 
-use session_core::host::{MemoryHost, WireHost, millis};
+use session_core::CreateArgs;
+use session_core::host::{MemoryHost, WireHost, data_arg, millis, seconds_arg};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Sessions over the embedded memory store.
@@ -35,6 +36,72 @@ impl NativeSessions {
     /// Runs operation `op` (a JS method name) with its JSON option object at `now` (ms).
     pub fn call(&self, op: &str, input_json: &str, now: f64) -> String {
         self.0.call(op, input_json, millis(now))
+    }
+
+    /// `get` with the strings the caller gave, answered in the typed form of
+    /// `MemoryHost::call_typed`: numbers in `out`, and the text `out[0]` describes.
+    pub fn get(&self, app: &str, token: &str, now: f64, events: bool, out: &mut [f64]) -> String {
+        self.0.on_token("get", app, token, millis(now), events, out)
+    }
+
+    /// `touch`, as [`NativeSessions::get`].
+    pub fn touch(&self, app: &str, token: &str, now: f64, events: bool, out: &mut [f64]) -> String {
+        self.0
+            .on_token("touch", app, token, millis(now), events, out)
+    }
+
+    /// `regenerate`, as [`NativeSessions::get`].
+    pub fn regenerate(
+        &self,
+        app: &str,
+        token: &str,
+        now: f64,
+        events: bool,
+        out: &mut [f64],
+    ) -> String {
+        self.0
+            .on_token("regenerate", app, token, millis(now), events, out)
+    }
+
+    /// `set` with the strings the caller gave and `d` as JSON text (typed answer form).
+    pub fn set(
+        &self,
+        app: &str,
+        token: &str,
+        d: &str,
+        now: f64,
+        events: bool,
+        out: &mut [f64],
+    ) -> String {
+        self.0.set(app, token, d, millis(now), events, out)
+    }
+
+    /// `create` with the usual JS types (typed answer form): `ttl` and `lifetime` negative
+    /// for "not given", `d` empty for "not given".
+    #[allow(clippy::too_many_arguments)] // One per option, so that no object crosses.
+    pub fn create(
+        &self,
+        app: &str,
+        id: &str,
+        ip: &str,
+        ttl: f64,
+        d: &str,
+        no_resave: bool,
+        lifetime: f64,
+        now: f64,
+        events: bool,
+        out: &mut [f64],
+    ) -> String {
+        let args = CreateArgs {
+            app,
+            id,
+            ip,
+            ttl: seconds_arg(ttl),
+            d: data_arg(d),
+            no_resave,
+            lifetime: seconds_arg(lifetime),
+        };
+        self.0.create(args, millis(now), events, out)
     }
 }
 

@@ -39,6 +39,11 @@ impl Data {
         &self.0
     }
 
+    /// Gives up the compact JSON text.
+    pub fn into_json(self) -> String {
+        self.0.into_string()
+    }
+
     /// Parses the data into a JSON object.
     pub fn to_map(&self) -> Map<String, Value> {
         // The text was produced by `encode` from a Map, so it always parses as one. (Parsed as
@@ -146,6 +151,13 @@ impl Patch {
             }
         }
         Ok(Self(object))
+    }
+
+    /// Validates `d` given as JSON text (as a binding passes it).
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| Error::value("d", format!("d is not valid JSON: {e}")))?;
+        Self::from_value(value)
     }
 
     /// Validates any JSON value given as `d`.

@@ -77,14 +77,14 @@ impl Request {
     pub fn into_op(self, now: u64) -> Result<AnyOp, Error> {
         Ok(match self {
             Request::Create(input) => AnyOp::Create(ops::create(input, Token::generate()?, now)),
-            Request::Get(app, t) => AnyOp::Access(ops::get(app, &t, now)),
-            Request::Touch(app, t) => AnyOp::Access(ops::access(app, &t, ops::Access::Touch, now)),
-            Request::Set(app, t, d) => AnyOp::Access(ops::set(app, &t, d, now)),
-            Request::SetTtl(app, t, ttl) => {
-                AnyOp::Access(ops::access(app, &t, ops::Access::SetTtl(ttl), now))
+            Request::Get(app, h) => AnyOp::Access(ops::get(app, h, now)),
+            Request::Touch(app, h) => AnyOp::Access(ops::access(app, h, ops::Access::Touch, now)),
+            Request::Set(app, h, d) => AnyOp::Access(ops::set(app, h, d, now)),
+            Request::SetTtl(app, h, ttl) => {
+                AnyOp::Access(ops::access(app, h, ops::Access::SetTtl(ttl), now))
             }
-            Request::Regenerate(app, t) => {
-                AnyOp::Regenerate(ops::regenerate(app, &t, Token::generate()?, now))
+            Request::Regenerate(app, h) => {
+                AnyOp::Regenerate(ops::regenerate(app, h, Token::generate()?, now))
             }
             Request::Kill(app, h) => AnyOp::Kill(ops::kill(app, h, now)),
             Request::Activity(app, dt) => AnyOp::Activity(ops::activity(app, dt, now)),
@@ -145,12 +145,19 @@ impl Machine for AnyOp {
         }
     }
 
-    fn lock_key(&self) -> Option<&str> {
+    fn lock_key(&self) -> Option<crate::token::Handle> {
         match self {
             AnyOp::Access(m) => m.lock_key(),
             AnyOp::Regenerate(m) => m.lock_key(),
             AnyOp::Kill(m) => m.lock_key(),
             _ => None,
+        }
+    }
+
+    fn one_session(&self) -> bool {
+        match self {
+            AnyOp::Create(m) => m.one_session(),
+            _ => self.lock_key().is_some(),
         }
     }
 }

@@ -81,7 +81,7 @@ impl Serialize for Event {
         m.serialize_entry("type", self.type_name())?;
         m.serialize_entry("app", self.app.as_str())?;
         m.serialize_entry("id", self.id.as_str())?;
-        m.serialize_entry("handle", self.handle.as_str())?;
+        m.serialize_entry("handle", self.handle.text().as_str())?;
         if let Some(r) = reason {
             m.serialize_entry("reason", r.as_str())?;
         }

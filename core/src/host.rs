@@ -19,11 +19,14 @@ use crate::dispatch::Response;
 use crate::driver::{ManualClock, Sessions};
 use crate::error::Error;
 use crate::event::Event;
-use crate::input::Request;
+use crate::input::{CreateArgs, Request};
 use crate::memory::MemoryStore;
+use crate::session::Session;
+use crate::token::Handle;
 use crate::wire::WireOp;
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The error object of an answer, with `field` when the core names one.
@@ -41,15 +44,93 @@ fn text(v: &impl Serialize) -> String {
 }
 
 impl Response {
-    /// The response as JSON text, the same as [`Response::to_json`] but written straight from
-    /// the `Serialize` impls for sessions and listings (the hot paths), with no `Value` tree.
+    /// The response as JSON text, the same as [`Response::to_json`] but written directly for
+    /// sessions and listings (the hot paths): no `Value` tree, and the stored data copied as
+    /// the JSON text it is, never parsed.
     pub fn to_json_text(&self) -> String {
+        let mut out = String::with_capacity(160);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends [`Response::to_json_text`] to `out`.
+    pub fn write_json(&self, out: &mut String) {
         match self {
-            Response::Session(Some(s)) => text(s),
-            Response::Sessions(list) => format!("{{\"sessions\":{}}}", text(list)),
-            other => text(&other.to_json()),
+            Response::Session(Some(s)) => write_session(out, s, None),
+            Response::Sessions(list) => {
+                out.push_str("{\"sessions\":[");
+                for (i, l) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_session(out, &l.session, Some(&l.handle));
+                }
+                out.push_str("]}");
+            }
+            Response::Token(Some(t)) => {
+                out.push_str("{\"token\":\"");
+                out.push_str(t.as_str());
+                out.push_str("\"}");
+            }
+            other => out.push_str(&text(&other.to_json())),
         }
     }
+}
+
+/// Writes a session as `{id, r, w, ttl, idle, ip, d?, no_resave?, handle?}`.
+fn write_session(out: &mut String, s: &Session, handle: Option<&Handle>) {
+    use std::fmt::Write as _;
+    out.push_str("{\"id\":");
+    write_str(out, &s.id);
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        ",\"r\":{},\"w\":{},\"ttl\":{},\"idle\":{},\"ip\":",
+        s.r, s.w, s.ttl, s.idle
+    );
+    write_str(out, &s.ip);
+    if let Some(d) = &s.d {
+        out.push_str(",\"d\":");
+        out.push_str(d.as_json());
+    }
+    if s.no_resave {
+        out.push_str(",\"no_resave\":true");
+    }
+    if let Some(h) = handle {
+        out.push_str(",\"handle\":\"");
+        out.push_str(&h.text());
+        out.push('"');
+    }
+    out.push('}');
+}
+
+/// Writes `text` as a JSON string, escaped as serde_json escapes.
+pub(crate) fn write_str(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        if escape.is_empty() {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }
 
 /// A whole answer as one JSON string.
@@ -86,10 +167,97 @@ pub fn millis(now: f64) -> u64 {
     now as u64
 }
 
+/// How long the `out` array of [`MemoryHost::call_typed`] must be.
+pub const OUT_LEN: usize = 8;
+
+/// What a typed answer is (`out[0]`), and so what its text holds.
+///
+/// | `out[0]` | text | `out[1..8]` |
+/// |---|---|---|
+/// | 0 `Null` | empty: the result is `null` | — |
+/// | 1 `Session` | `id`, `ip` and `d` (JSON, when flagged) one after the other | `r`, `w`, `ttl`, `idle`, the lengths of `id` and `ip` in UTF-16 units, flags: 1 `no_resave`, 2 has `d` |
+/// | 2 `Token` | the token: the result is `{token}` | — |
+/// | 3 `Answer` | a whole answer, `{"done"…}` or `{"error"…}`, with its events | — |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Out {
+    /// The result is `null`.
+    Null = 0,
+    /// A session, in parts.
+    Session = 1,
+    /// A token.
+    Token = 2,
+    /// A whole answer.
+    Answer = 3,
+}
+
+/// Writes a session's numbers into `out[1..8]` and returns `id`, `ip` and `d` as one text.
+fn session_parts(s: Session, out: &mut [f64]) -> String {
+    let utf16 = |t: &str| {
+        if t.is_ascii() {
+            t.len()
+        } else {
+            t.encode_utf16().count()
+        }
+    };
+    let d = s.d.as_ref().map_or("", |d| d.as_json());
+    let mut text = String::with_capacity(s.id.len() + s.ip.len() + d.len());
+    text.push_str(&s.id);
+    text.push_str(&s.ip);
+    text.push_str(d);
+    let flags = u8::from(s.no_resave) | u8::from(s.d.is_some()) << 1;
+    // Counters and lengths are far below 2^53, where f64 stops being exact.
+    let numbers = [
+        s.r as f64,
+        s.w as f64,
+        s.ttl as f64,
+        s.idle as f64,
+        utf16(&s.id) as f64,
+        utf16(&s.ip) as f64,
+        f64::from(flags),
+    ];
+    out[1..OUT_LEN].copy_from_slice(&numbers);
+    text
+}
+
+/// A whole number of seconds from JS, where a negative number means "not given".
+pub fn seconds_arg(n: f64) -> Option<u64> {
+    (n >= 0.0).then_some(n as u64)
+}
+
+/// `d` from JS, where the empty string means "not given".
+pub fn data_arg(d: &str) -> Option<&str> {
+    (!d.is_empty()).then_some(d)
+}
+
 /// Reads the option object a JS caller passed as JSON text.
 pub fn parse_input(input_json: &str) -> Result<Value, Error> {
     serde_json::from_str(input_json)
         .map_err(|e| Error::value("input", format!("the options are not valid JSON: {e}")))
+}
+
+/// Events collected during a call, with a flag so that a call without any checks it for free.
+#[derive(Debug, Default)]
+struct EventSink {
+    events: Mutex<Vec<Event>>,
+    pending: AtomicBool,
+}
+
+impl EventSink {
+    fn push(&self, e: &Event) {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(e.clone());
+        self.pending.store(true, Ordering::Release);
+    }
+
+    fn take(&self) -> Vec<Event> {
+        if !self.pending.swap(false, Ordering::AcqRel) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 /// Sessions over an embedded [`MemoryStore`], answering in JSON text: the fast path of a
@@ -98,22 +266,18 @@ pub fn parse_input(input_json: &str) -> Result<Value, Error> {
 pub struct MemoryHost {
     sessions: Sessions<MemoryStore>,
     clock: ManualClock,
-    events: Arc<Mutex<Vec<Event>>>,
+    events: Arc<EventSink>,
 }
 
 impl MemoryHost {
     /// An empty store; `auto_sweep` false turns the bounded sweeping inside calls off.
     pub fn new(auto_sweep: bool) -> Self {
         let clock = ManualClock::new(0);
-        let events = Arc::new(Mutex::new(Vec::new()));
+        let events = Arc::new(EventSink::default());
         let sink = events.clone();
         let mut sessions = Sessions::new(MemoryStore::new())
             .with_clock(clock.clone())
-            .on_event(move |e| {
-                sink.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(e.clone());
-            });
+            .on_event(move |e| sink.push(e));
         if !auto_sweep {
             sessions = sessions.with_auto_sweep(None);
         }
@@ -127,9 +291,89 @@ impl MemoryHost {
     /// Runs operation `op` (a JS method name) with its JSON option object at `now` (ms).
     pub fn call(&self, op: &str, input_json: &str, now: u64) -> String {
         let result = parse_input(input_json).and_then(|input| self.run(op, &input, now));
-        let events =
-            std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
-        answer(result.as_ref(), &events)
+        answer(result.as_ref(), &self.events.take())
+    }
+
+    /// Runs a request a binding built from typed arguments (see [`Request::on_token`],
+    /// [`Request::set_json`], [`CreateArgs`]) at `now`, and answers in the typed form: the
+    /// answer's numbers go into `out` (at least [`OUT_LEN`] long; see [`Out`]), and the
+    /// returned text is what `out[0]` says it is. A session crosses as its numbers plus one
+    /// string of `id`, `ip` and `d`, so JS builds the object with one small `JSON.parse` (of
+    /// `d`) instead of parsing the whole session. Events are left out when `events` is false
+    /// (nobody listens).
+    pub fn call_typed(
+        &self,
+        request: Result<Request, Error>,
+        now: u64,
+        events: bool,
+        out: &mut [f64],
+    ) -> String {
+        let result = request.and_then(|r| {
+            self.clock.set(now);
+            self.sessions.run(r.into_op(now)?)
+        });
+        let taken = self.events.take();
+        let kind = |out: &mut [f64], kind: Out| {
+            if let Some(slot) = out.first_mut() {
+                *slot = f64::from(kind as u8);
+            }
+        };
+        match result {
+            Ok(r) if taken.is_empty() || !events => match r {
+                Response::Session(None) | Response::Token(None) => {
+                    kind(out, Out::Null);
+                    String::new()
+                }
+                Response::Token(Some(t)) => {
+                    kind(out, Out::Token);
+                    t.into_string()
+                }
+                Response::Session(Some(s)) if out.len() >= OUT_LEN => {
+                    kind(out, Out::Session);
+                    session_parts(s, out)
+                }
+                other => {
+                    kind(out, Out::Answer);
+                    answer(Ok(&other), &[])
+                }
+            },
+            result => {
+                kind(out, Out::Answer);
+                answer(result.as_ref(), &taken)
+            }
+        }
+    }
+
+    /// `get`, `touch` or `regenerate` (by `op`) with the strings a caller gave (typed answer
+    /// form, see [`MemoryHost::call_typed`]).
+    pub fn on_token(
+        &self,
+        op: &str,
+        app: &str,
+        token: &str,
+        now: u64,
+        events: bool,
+        out: &mut [f64],
+    ) -> String {
+        self.call_typed(Request::on_token(op, app, token), now, events, out)
+    }
+
+    /// `set` with the strings a caller gave and `d` as JSON text (typed answer form).
+    pub fn set(
+        &self,
+        app: &str,
+        token: &str,
+        d: &str,
+        now: u64,
+        events: bool,
+        out: &mut [f64],
+    ) -> String {
+        self.call_typed(Request::set_json(app, token, d), now, events, out)
+    }
+
+    /// `create` from typed arguments (typed answer form).
+    pub fn create(&self, args: CreateArgs<'_>, now: u64, events: bool, out: &mut [f64]) -> String {
+        self.call_typed(args.request(), now, events, out)
     }
 
     /// Runs `op` with an already parsed option object, to the typed [`Response`] (events go
@@ -142,7 +386,7 @@ impl MemoryHost {
 
     /// The events of calls made through [`MemoryHost::run`] (drained).
     pub fn take_events(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner))
+        self.events.take()
     }
 
     /// The sessions behind the host.

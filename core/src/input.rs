@@ -6,7 +6,7 @@
 
 use crate::data::{Data, Patch};
 use crate::error::Error;
-use crate::token::{Handle, Token};
+use crate::token::Handle;
 use crate::validate::{self, App, DEFAULT_TTL, Ip, UserId};
 use serde_json::{Map, Value};
 
@@ -120,16 +120,16 @@ pub struct NewSession {
 pub enum Request {
     /// `create({app, id, ip, ttl?, d?, no_resave?, lifetime?})`
     Create(NewSession),
-    /// `get({app, token})`
-    Get(App, Token),
+    /// `get({app, token})`, with the token's handle
+    Get(App, Handle),
     /// `touch({app, token})`
-    Touch(App, Token),
+    Touch(App, Handle),
     /// `set({app, token, d})`
-    Set(App, Token, Patch),
+    Set(App, Handle, Patch),
     /// `setTtl({app, token, ttl})`
-    SetTtl(App, Token, u64),
+    SetTtl(App, Handle, u64),
     /// `regenerate({app, token})`
-    Regenerate(App, Token),
+    Regenerate(App, Handle),
     /// `kill({app, token})` or `kill({app, handle})`
     Kill(App, Handle),
     /// `activity({app, dt})`
@@ -168,7 +168,73 @@ pub const SWEEP_LIMIT_DEFAULT: u32 = 1000;
 /// The largest `limit` a sweep accepts.
 pub const SWEEP_LIMIT_MAX: u32 = 10_000;
 
+/// `create`'s inputs as a binding passes them when the caller gave them the usual JS types
+/// (strings, whole numbers, an object as JSON text): validated exactly as
+/// [`Request::parse`] validates the same option object, in the same order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CreateArgs<'a> {
+    /// `app`
+    pub app: &'a str,
+    /// `id`
+    pub id: &'a str,
+    /// `ip`
+    pub ip: &'a str,
+    /// `ttl` in seconds, when given.
+    pub ttl: Option<u64>,
+    /// `d` as JSON text, when given.
+    pub d: Option<&'a str>,
+    /// `no_resave`
+    pub no_resave: bool,
+    /// `lifetime` in seconds, when given.
+    pub lifetime: Option<u64>,
+}
+
+impl CreateArgs<'_> {
+    /// The validated request.
+    pub fn request(self) -> Result<Request, Error> {
+        let app = App::new(self.app)?;
+        let id = UserId::new(self.id)?;
+        let ip = Ip::new(self.ip)?;
+        let ttl = validate::seconds("ttl", self.ttl.unwrap_or(DEFAULT_TTL))?;
+        let d = match self.d {
+            None => None,
+            Some(json) => Data::merge(None, &Patch::from_json(json)?)?,
+        };
+        let lifetime = self
+            .lifetime
+            .map(|l| validate::seconds("lifetime", l))
+            .transpose()?;
+        Ok(Request::Create(NewSession {
+            app,
+            id,
+            ip,
+            ttl,
+            d,
+            no_resave: self.no_resave,
+            lifetime,
+        }))
+    }
+}
+
 impl Request {
+    /// `get`, `touch` or `regenerate` (by `op`) from the strings a caller gave: validated
+    /// exactly as [`Request::parse`] validates `{app, token}`.
+    pub fn on_token(op: &str, app: &str, token: &str) -> Result<Self, Error> {
+        let (app, handle) = (App::new(app)?, Handle::of_token(token)?);
+        Ok(match op {
+            "touch" => Request::Touch(app, handle),
+            "regenerate" => Request::Regenerate(app, handle),
+            _ => Request::Get(app, handle),
+        })
+    }
+
+    /// `set` from the strings a caller gave and `d` as JSON text: validated exactly as
+    /// [`Request::parse`] validates `{app, token, d}`.
+    pub fn set_json(app: &str, token: &str, d: &str) -> Result<Self, Error> {
+        let (app, handle) = (App::new(app)?, Handle::of_token(token)?);
+        Ok(Request::Set(app, handle, Patch::from_json(d)?))
+    }
+
     /// Parses the option object of operation `op` (a JS method name, see [`OPERATIONS`]).
     ///
     /// ```
@@ -224,7 +290,7 @@ impl Request {
                 let app = o.app()?;
                 let handle = match (o.get("token"), o.get("handle")) {
                     (None, Some(h)) => Handle::new(o.string(h, "handle")?)?,
-                    _ => o.token()?.handle(),
+                    _ => o.token()?,
                 };
                 Request::Kill(app, handle)
             }
@@ -283,17 +349,17 @@ impl Fields<'_> {
     }
 
     /// A present value that must be a string.
-    fn string(&self, v: &Value, field: &'static str) -> Result<String, Error> {
+    fn string<'v>(&self, v: &'v Value, field: &'static str) -> Result<&'v str, Error> {
         match v {
-            Value::String(s) => Ok(s.clone()),
+            Value::String(s) => Ok(s),
             _ => Err(Error::format(field)),
         }
     }
 
     /// A text field; empty when missing, so the newtype reports `missingParameter`.
-    fn text(&self, field: &'static str) -> Result<String, Error> {
+    fn text(&self, field: &'static str) -> Result<&str, Error> {
         match self.get(field) {
-            None => Ok(String::new()),
+            None => Ok(""),
             Some(v) => self.string(v, field),
         }
     }
@@ -302,8 +368,9 @@ impl Fields<'_> {
         App::new(self.text("app")?)
     }
 
-    fn token(&self) -> Result<Token, Error> {
-        Token::new(self.text("token")?)
+    /// The handle of the `token` field (validated as a token; never copied).
+    fn token(&self) -> Result<Handle, Error> {
+        Handle::of_token(self.text("token")?)
     }
 
     /// User ids may be given as integers (redis-sessions coerces them to text).

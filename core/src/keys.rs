@@ -13,8 +13,7 @@ use std::fmt;
 ///
 /// | key | kind | rendered (namespace `rs`, app `shop`) | holds |
 /// |---|---|---|---|
-/// | [`Key::Session`] | record | `rs:{shop}:s:<handle>` | one session |
-/// | [`Key::Sessions`] | sorted set | `rs:{shop}:_sessions` | handles, scored by last access (ms) |
+/// | [`Key::Session`] | record | `rs:{shop}:s:<handle>` | one session (handle: 22 characters) |
 /// | [`Key::Users`] | sorted set | `rs:{shop}:_users` | user ids, scored by last access (ms) |
 /// | [`Key::Expiry`] | sorted set | `rs:{shop}:_expiry` | handles, scored by a lower bound of their expiry (ms) |
 /// | [`Key::UserSessions`] | sorted set | `rs:{shop}:us:<id>` | one user's handles, scored by creation (ms) |
@@ -29,12 +28,11 @@ use std::fmt;
 pub enum Key {
     /// The record of one session.
     Session(App, Handle),
-    /// The app's sessions by last access: backs `soapp` and `killall`.
-    Sessions(App),
-    /// The app's users by last access: backs `activity`.
+    /// The app's users by last access: backs `activity` and `soapp`.
     Users(App),
-    /// The app's sessions by expiry time: backs `sweep`. A score is a lower bound: accesses
-    /// that slide the expiry later leave it, and `sweep` re-scores the live sessions it finds.
+    /// The app's sessions by expiry time: backs `sweep` and `killall`. A score is a lower
+    /// bound: accesses that slide the expiry later leave it, and `sweep` re-scores the live
+    /// sessions it finds.
     Expiry(App),
     /// One user's sessions by creation time: backs `soid` and `killsoid`.
     UserSessions(App, UserId),
@@ -53,11 +51,20 @@ impl Key {
     pub fn app(&self) -> Option<&App> {
         match self {
             Key::Session(app, _)
-            | Key::Sessions(app)
             | Key::Users(app)
             | Key::Expiry(app)
             | Key::UserSessions(app, _) => Some(app),
             Key::Apps => None,
+        }
+    }
+
+    /// What the members of this sorted set are (`None` for a record key).
+    pub fn member_kind(&self) -> Option<MemberKind> {
+        match self {
+            Key::Session(..) => None,
+            Key::Expiry(_) | Key::UserSessions(..) => Some(MemberKind::Handle),
+            Key::Users(_) => Some(MemberKind::Id),
+            Key::Apps => Some(MemberKind::App),
         }
     }
 
@@ -71,6 +78,17 @@ impl Key {
     }
 }
 
+/// What a sorted set holds: see [`Key::member_kind`] and [`Member`](crate::store::Member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberKind {
+    /// Session handles (`_expiry`, `us:<id>`).
+    Handle,
+    /// User ids (`_users`).
+    Id,
+    /// App names (the registry).
+    App,
+}
+
 struct KeyDisplay<'a> {
     key: &'a Key,
     namespace: &'a str,
@@ -80,8 +98,7 @@ impl fmt::Display for KeyDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ns = self.namespace;
         match self.key {
-            Key::Session(app, handle) => write!(f, "{ns}:{{{app}}}:s:{handle}"),
-            Key::Sessions(app) => write!(f, "{ns}:{{{app}}}:_sessions"),
+            Key::Session(app, handle) => write!(f, "{ns}:{{{app}}}:s:{}", handle.text().as_str()),
             Key::Users(app) => write!(f, "{ns}:{{{app}}}:_users"),
             Key::Expiry(app) => write!(f, "{ns}:{{{app}}}:_expiry"),
             Key::UserSessions(app, id) => write!(f, "{ns}:{{{app}}}:us:{id}"),

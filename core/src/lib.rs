@@ -66,7 +66,7 @@ pub use dispatch::{AnyOp, Response};
 pub use driver::{AsyncSessions, AutoSweep, Clock, Listener, ManualClock, Sessions, SystemClock};
 pub use error::Error;
 pub use event::{Event, EventKind, Reason};
-pub use input::{Create, NewSession, Request};
+pub use input::{Create, CreateArgs, NewSession, Request};
 pub use keys::Key;
 pub use memory::MemoryStore;
 pub use record::Record;

@@ -35,6 +35,7 @@
 use crate::error::Error;
 use crate::event::Event;
 use crate::store::{Batch, Reply};
+use crate::token::Handle;
 
 /// How many times an operation re-reads and retries after version conflicts before it gives
 /// up with a `conflict` error.
@@ -66,9 +67,16 @@ pub trait Machine {
     /// The one session this operation updates, if it is a single-session operation. Drivers
     /// serialize operations with the same key within a process, so that contention on one hot
     /// session queues instead of spinning through version conflicts; versions still guard
-    /// against other processes.
-    fn lock_key(&self) -> Option<&str> {
+    /// against other processes. Such an operation reads its session's record first and then
+    /// writes or deletes it conditionally on the version read (its read is `cached`).
+    fn lock_key(&self) -> Option<Handle> {
         None
+    }
+    /// True for an operation of a few small batches on one session (`create` and every
+    /// operation with a [`lock_key`](Machine::lock_key)): a driver may run it in one
+    /// exclusive turn of an in-process store. Operations over many sessions are false.
+    fn one_session(&self) -> bool {
+        self.lock_key().is_some()
     }
 }
 
@@ -88,8 +96,12 @@ pub trait Flow {
     /// The last batch was applied; here are its replies.
     fn next(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<Self::Output>;
     /// See [`Machine::lock_key`].
-    fn lock_key(&self) -> Option<&str> {
+    fn lock_key(&self) -> Option<Handle> {
         None
+    }
+    /// See [`Machine::one_session`].
+    fn one_session(&self) -> bool {
+        self.lock_key().is_some()
     }
 }
 
@@ -147,8 +159,12 @@ impl<F: Flow> Machine for Op<F> {
         std::mem::take(&mut self.events)
     }
 
-    fn lock_key(&self) -> Option<&str> {
+    fn lock_key(&self) -> Option<Handle> {
         self.flow.lock_key()
+    }
+
+    fn one_session(&self) -> bool {
+        self.flow.one_session()
     }
 }
 
@@ -174,7 +190,7 @@ impl Replies {
         }
     }
 
-    pub(crate) fn members(&mut self) -> Result<Vec<(String, u64)>, Error> {
+    pub(crate) fn members(&mut self) -> Result<Vec<(crate::store::Member, u64)>, Error> {
         match self.next_reply("members")? {
             Reply::Members(m) => Ok(m),
             other => Err(mismatch("members", &other)),

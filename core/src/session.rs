@@ -29,21 +29,22 @@ pub struct Session {
 }
 
 impl Session {
-    /// The view of `rec` at `now`, with `idle` measured from `last` (the previous access).
-    pub(crate) fn view(rec: &Record, now: u64, last: u64) -> Self {
+    /// The view of `rec` at `now`, with `idle` measured from `last` (the previous access). It
+    /// takes the record, so its text moves into the answer instead of being copied.
+    pub(crate) fn of(rec: Record, now: u64, last: u64) -> Self {
         let ttl = if rec.no_resave {
             rec.expires().saturating_sub(now).div_ceil(1000)
         } else {
             rec.ttl
         };
         Session {
-            id: rec.id.clone(),
+            id: rec.id.as_str().to_owned(),
             r: rec.r,
             w: rec.w,
             ttl,
             idle: now.saturating_sub(last) / 1000,
-            ip: rec.ip.clone(),
-            d: rec.data(),
+            ip: rec.ip,
+            d: rec.d.map(Data::from_stored),
             no_resave: rec.no_resave,
         }
     }
@@ -52,7 +53,7 @@ impl Session {
 /// A session in a listing (`soapp`, `soid`): the session plus its non-secret handle.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Listed {
-    /// The session's handle: pass it to `kill` to end this session.
+    /// The session's handle (22 characters): pass it to `kill` to end this session.
     pub handle: Handle,
     /// The session.
     #[serde(flatten)]

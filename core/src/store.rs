@@ -31,7 +31,7 @@
 //!
 //! | command | effect | reply |
 //! |---|---|---|
-//! | `Get { key }` | read a record | `Record(Some(Stored { value, version }))` or `Record(None)` |
+//! | `Get { key, cached }` | read a record | `Record(Some(Stored { value, version }))` or `Record(None)` |
 //! | `Put { key, value, ttl_ms, expect }` | write a record; `ttl_ms` is a hint (below) | `Done` |
 //! | `Delete { key, expect }` | delete a record | `Removed(existed)` |
 //! | `ZAdd { key, member, score }` | add or re-score a member | `Done` |
@@ -40,7 +40,17 @@
 //! | `ZCount { key, min, max }` | count members with `min <= score <= max` | `Count(n)` |
 //! | `ZRemIfEmpty { key, member, watched }` | remove `member` from `key` if the sorted set `watched` has no members | `Removed(removed)` |
 //!
-//! Ties in `ZRange` are ordered by member bytes (descending with `rev`), as Redis does.
+//! Ties in `ZRange` are ordered by member bytes (descending with `rev`), as Redis does. A
+//! member is a [`Member`]: a session handle, a user id or an app name, by the set's
+//! [`Key::member_kind`]; a store with string members writes it with [`Member::as_text`] (a
+//! handle as its 22 characters, whose byte order is not the handle's byte order: ties sort by
+//! the text the store holds).
+//!
+//! **Cached reads.** A `Get` with `cached: true` comes from an operation that writes or
+//! deletes that record conditionally on the version it reads. A stale answer therefore costs a
+//! conflict and a retry, never a wrong result, so a store may answer it from a cache that it
+//! keeps coherent with the versions it writes (the Redis store does: an uncontended access is
+//! then one round trip). Any other `Get` must read the current record.
 //!
 //! **TTL hint.** A `Put` carries `ttl_ms`: the record may be dropped once that many
 //! milliseconds have passed (Redis `PEXPIRE`). It is the session's remaining life plus a grace
@@ -73,7 +83,10 @@
 //! assert!(sessions.get("shop", &t).unwrap().is_some());
 //! ```
 
-use crate::keys::Key;
+use crate::keys::{Key, MemberKind};
+use crate::token::Handle;
+use crate::validate::{App, UserId};
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 
@@ -109,6 +122,9 @@ pub enum Command {
     Get {
         /// A record key.
         key: Key,
+        /// The operation validates this read with a versioned write of the same record, so
+        /// the store may answer from a version-coherent cache (see the module docs).
+        cached: bool,
     },
     /// Write a record.
     Put {
@@ -133,7 +149,7 @@ pub enum Command {
         /// A sorted-set key.
         key: Key,
         /// The member.
-        member: String,
+        member: Member,
         /// Its score (milliseconds).
         score: u64,
     },
@@ -142,7 +158,7 @@ pub enum Command {
         /// A sorted-set key.
         key: Key,
         /// The member.
-        member: String,
+        member: Member,
     },
     /// List members whose score is within `min..=max`.
     ZRange {
@@ -171,7 +187,7 @@ pub enum Command {
         /// A sorted-set key.
         key: Key,
         /// The member.
-        member: String,
+        member: Member,
         /// The sorted set that must be empty.
         watched: Key,
     },
@@ -181,7 +197,7 @@ impl Command {
     /// The key the command acts on.
     pub fn key(&self) -> &Key {
         match self {
-            Command::Get { key }
+            Command::Get { key, .. }
             | Command::Put { key, .. }
             | Command::Delete { key, .. }
             | Command::ZAdd { key, .. }
@@ -197,6 +213,47 @@ impl Command {
         match self {
             Command::Put { expect, .. } | Command::Delete { expect, .. } => Some(*expect),
             _ => None,
+        }
+    }
+}
+
+/// A member of a sorted set: what the set holds, by its [`Key::member_kind`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Member {
+    /// A session handle (`_expiry`, `us:<id>`).
+    Handle(Handle),
+    /// A user id (`_users`).
+    Id(UserId),
+    /// An app name (the registry).
+    App(App),
+}
+
+impl Member {
+    /// The member as text: a handle's 22 characters, an id, an app name.
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match self {
+            Member::Handle(h) => Cow::Owned(h.text().as_str().to_owned()),
+            Member::Id(id) => Cow::Borrowed(id.as_str()),
+            Member::App(app) => Cow::Borrowed(app.as_str()),
+        }
+    }
+
+    /// Reads a member of kind `kind` from its text (a store with string members reading back
+    /// what [`Member::as_text`] wrote); `None` when the text is not one.
+    pub fn from_text(kind: MemberKind, text: &str) -> Option<Self> {
+        Some(match kind {
+            MemberKind::Handle => Member::Handle(Handle::parse(text)?),
+            MemberKind::Id => Member::Id(UserId::new(text).ok()?),
+            MemberKind::App => Member::App(App::new(text).ok()?),
+        })
+    }
+
+    /// The kind of member this is.
+    pub fn kind(&self) -> MemberKind {
+        match self {
+            Member::Handle(_) => MemberKind::Handle,
+            Member::Id(_) => MemberKind::Id,
+            Member::App(_) => MemberKind::App,
         }
     }
 }
@@ -220,7 +277,7 @@ pub enum Reply {
     /// For `Delete`, `ZRem` and `ZRemIfEmpty`: whether something was removed.
     Removed(bool),
     /// For `ZRange`: members with their scores.
-    Members(Vec<(String, u64)>),
+    Members(Vec<(Member, u64)>),
     /// For `ZCount`.
     Count(u64),
 }
@@ -245,21 +302,45 @@ impl fmt::Display for ApplyError {
 
 impl std::error::Error for ApplyError {}
 
+/// Applies one batch; what [`SyncStore::exclusive`] hands its caller.
+pub type ApplyFn<'a> = dyn FnMut(Batch) -> Result<Vec<Reply>, ApplyError> + 'a;
+
 /// A store in the same process, applied synchronously: see the [module docs](self).
 pub trait SyncStore {
     /// Applies one batch all or nothing, returning one reply per command.
     fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError>;
+
+    /// Runs `steps` with the store held exclusively, when the store can do that: every batch
+    /// `steps` applies through its argument then runs with no other writer in between, so a
+    /// single-session operation finishes in one turn, and the driver neither takes its
+    /// per-session lock nor ever sees a conflict. Returns `false` when the store cannot (the
+    /// default): `steps` was not called, and the driver applies batch by batch with
+    /// [`SyncStore::apply`].
+    ///
+    /// [`MemoryStore`](crate::MemoryStore) takes its lock once for the whole operation.
+    fn exclusive(&self, steps: &mut dyn FnMut(&mut ApplyFn<'_>)) -> bool {
+        let _ = steps;
+        false
+    }
 }
 
 impl<S: SyncStore + ?Sized> SyncStore for &S {
     fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
         (**self).apply(batch)
     }
+
+    fn exclusive(&self, steps: &mut dyn FnMut(&mut ApplyFn<'_>)) -> bool {
+        (**self).exclusive(steps)
+    }
 }
 
 impl<S: SyncStore + ?Sized> SyncStore for std::sync::Arc<S> {
     fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
         (**self).apply(batch)
+    }
+
+    fn exclusive(&self, steps: &mut dyn FnMut(&mut ApplyFn<'_>)) -> bool {
+        (**self).exclusive(steps)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Session tokens and the handles derived from them.
 //!
 //! A token is the bearer secret a client holds. The store never sees it: every record and
-//! index entry is keyed by the token's [`Handle`], the base64url SHA-256 of the token. A dump
+//! index entry is keyed by the token's [`Handle`], the first 128 bits of the SHA-256 of the token. A dump
 //! of the store therefore yields no usable token, and a handle can be shown in listings ("your
 //! sessions") without letting anyone read the session.
 //!
@@ -12,14 +12,15 @@ use crate::error::Error;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::sync::Arc;
 
 /// The alphabet of tokens: 62 characters.
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /// The length of a token, in characters.
 pub const TOKEN_LEN: usize = 64;
-/// The length of a handle, in characters (43 = base64url of 32 bytes, unpadded).
-pub const HANDLE_LEN: usize = 43;
+/// The length of a handle's text, in characters (22 = base64url of 16 bytes, unpadded).
+pub const HANDLE_LEN: usize = 22;
+/// The length of a handle, in bytes: the first 128 bits of the token's SHA-256.
+pub const HANDLE_BYTES: usize = 16;
 /// Random bytes below this bound map onto the alphabet without bias (248 = 4 × 62).
 const UNBIASED_BOUND: u8 = 248;
 
@@ -39,12 +40,7 @@ impl Token {
     /// Validates a token presented by a client.
     pub fn new(value: impl Into<String>) -> Result<Self, Error> {
         let value = value.into();
-        if value.is_empty() {
-            return Err(Error::missing("token"));
-        }
-        if value.len() != TOKEN_LEN || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Error::format("token"));
-        }
+        check_token(&value)?;
         Ok(Self(value))
     }
 
@@ -75,17 +71,7 @@ impl Token {
 
     /// The handle under which this token's session is stored.
     pub fn handle(&self) -> Handle {
-        let digest = Sha256::digest(self.0.as_bytes());
-        let mut text = [0u8; HANDLE_LEN];
-        let written = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode_slice(digest, &mut text)
-            .unwrap_or_default();
-        // Base64 output is ASCII, so always UTF-8.
-        Handle(
-            std::str::from_utf8(&text[..written])
-                .unwrap_or_default()
-                .into(),
-        )
+        Handle::digest(self.0.as_bytes())
     }
 
     /// Gives up the token text.
@@ -107,60 +93,128 @@ impl fmt::Debug for Token {
     }
 }
 
-/// The non-secret name of a session: the base64url (unpadded) SHA-256 of its token.
+/// Checks a presented token: `missingParameter` when empty, `invalidFormat` unless it is
+/// exactly 64 characters of `[A-Za-z0-9]`.
+fn check_token(value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::missing("token"));
+    }
+    if value.len() != TOKEN_LEN || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::format("token"));
+    }
+    Ok(())
+}
+
+/// The non-secret name of a session: the first 128 bits of the SHA-256 of its token, shown as
+/// 22 characters of base64url (unpadded).
 ///
-/// It keys the session's record and index entries, appears in listings, and is accepted by
-/// `kill` so that one device's session can be ended from a "your sessions" page.
+/// It keys the session's record and index entries, appears in listings and events, and is
+/// accepted by `kill` so that one device's session can be ended from a "your sessions" page.
+/// 128 bits keep collisions out of reach (about 2^-64 at four billion sessions) and a handle
+/// reveals nothing about its token. It is a plain 16-byte value: copying it allocates nothing.
 ///
 /// ```
 /// use session_core::{Handle, Token};
 /// let t = Token::generate().unwrap();
 /// let h = t.handle();
-/// assert_eq!(h.as_str().len(), 43);
-/// assert_eq!(Handle::new(h.as_str()).unwrap(), h);
+/// assert_eq!(h.to_string().len(), 22);
+/// assert_eq!(Handle::new(h.to_string()).unwrap(), h);
+/// assert_eq!(Handle::of_token(t.as_str()).unwrap(), h);
 /// ```
-///
-/// Cloning it is cheap (a shared string): store keys and events copy it often.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Handle(Arc<str>);
-
-impl serde::Serialize for Handle {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle([u8; HANDLE_BYTES]);
 
 impl Handle {
-    /// Validates a handle: exactly 43 characters of `[A-Za-z0-9_-]`.
-    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
-        let value = value.into();
+    /// Validates a handle's text: exactly 22 characters of `[A-Za-z0-9_-]`, the canonical
+    /// base64url form of 16 bytes.
+    pub fn new(value: impl AsRef<str>) -> Result<Self, Error> {
+        let value = value.as_ref();
         if value.is_empty() {
             return Err(Error::missing("handle"));
         }
-        let ok = value.len() == HANDLE_LEN
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !ok {
-            return Err(Error::format("handle"));
-        }
-        Ok(Self(value.into()))
+        Self::parse(value).ok_or(Error::format("handle"))
     }
 
-    /// The handle text.
-    pub fn as_str(&self) -> &str {
+    /// The handle of a presented token, which is validated as [`Token::new`] does, without
+    /// copying it: what every lookup by token needs.
+    pub fn of_token(token: &str) -> Result<Self, Error> {
+        check_token(token)?;
+        Ok(Self::digest(token.as_bytes()))
+    }
+
+    fn digest(token: &[u8]) -> Self {
+        let digest = Sha256::digest(token);
+        let mut bytes = [0; HANDLE_BYTES];
+        bytes.copy_from_slice(&digest[..HANDLE_BYTES]);
+        Self(bytes)
+    }
+
+    /// The text form, if `text` is one (canonical base64url of 16 bytes, no padding).
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        if text.len() != HANDLE_LEN {
+            return None;
+        }
+        let mut bytes = [0; HANDLE_BYTES];
+        // The strict engine refuses non-canonical trailing bits, so each handle has one text.
+        let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode_slice(text, &mut bytes)
+            .ok()?;
+        (n == HANDLE_BYTES).then_some(Self(bytes))
+    }
+
+    /// The 16 bytes.
+    pub fn as_bytes(&self) -> &[u8; HANDLE_BYTES] {
         &self.0
     }
 
-    /// Wraps a handle the core wrote into an index.
-    pub(crate) fn from_stored(value: String) -> Self {
-        Self(value.into())
+    /// A handle from its 16 bytes (as a store read them back).
+    pub fn from_bytes(bytes: [u8; HANDLE_BYTES]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 22-character text, without allocating.
+    pub fn text(&self) -> HandleText {
+        let mut text = [0; HANDLE_LEN];
+        // 16 bytes always encode to exactly 22 characters.
+        let _ = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(self.0, &mut text);
+        HandleText(text)
+    }
+}
+
+/// A handle's text on the stack (see [`Handle::text`]).
+#[derive(Clone, Copy)]
+pub struct HandleText([u8; HANDLE_LEN]);
+
+impl HandleText {
+    /// The 22 characters.
+    pub fn as_str(&self) -> &str {
+        // Base64 output is ASCII, so always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for HandleText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
     }
 }
 
 impl fmt::Display for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text())
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Handle({})", self.text().as_str())
+    }
+}
+
+impl serde::Serialize for Handle {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
     }
 }
 
@@ -190,13 +244,19 @@ mod tests {
     }
 
     #[test]
-    fn handle_is_sha256_base64url() {
+    fn handle_is_truncated_sha256_base64url() {
         let t = Token::new("a".repeat(64)).unwrap();
-        // echo -n aaaa…(64) | sha256sum, then base64url without padding.
+        // echo -n aaaa…(64) | sha256sum: the first 16 bytes, then base64url without padding.
         let digest = Sha256::digest("a".repeat(64).as_bytes());
-        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
-        assert_eq!(t.handle().as_str(), expected);
-        assert!(Handle::new(expected).is_ok());
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]);
+        assert_eq!(t.handle().to_string(), expected);
+        assert_eq!(Handle::new(&expected).unwrap(), t.handle());
+        // Only the canonical text of 16 bytes is a handle.
+        let mut last_bits = expected.clone().into_bytes();
+        last_bits[21] = if last_bits[21] == b'B' { b'C' } else { b'B' };
+        assert!(Handle::new(String::from_utf8(last_bits).unwrap()).is_err());
+        assert!(Handle::new(&expected[..21]).is_err());
+        assert_eq!(Handle::new("").unwrap_err(), Error::missing("handle"));
     }
 
     #[test]

@@ -43,7 +43,7 @@ macro_rules! text_newtype {
 
             /// Wraps text the core validated before it was stored.
             #[allow(dead_code)] // Not every newtype is read back from a record.
-            pub(crate) fn from_stored(value: String) -> Self {
+            pub(crate) fn from_stored(value: &str) -> Self {
                 Self(value.into())
             }
         }
@@ -62,19 +62,89 @@ macro_rules! text_newtype {
     };
 }
 
-text_newtype!(
-    /// An app name: 3–20 characters of `[A-Za-z0-9_-]`.
-    ///
-    /// ```
-    /// use session_core::App;
-    /// assert!(App::new("forum").is_ok());
-    /// assert_eq!(App::new("a b").unwrap_err().to_string(), "Invalid app format");
-    /// ```
-    App,
-    "app",
-    |s| (3..=20).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-);
+/// The longest app name, in bytes.
+const APP_MAX: usize = 20;
+
+/// An app name: 3–20 characters of `[A-Za-z0-9_-]`.
+///
+/// It is kept inline (no allocation), so copying it into keys and events is free.
+///
+/// ```
+/// use session_core::App;
+/// assert!(App::new("forum").is_ok());
+/// assert_eq!(App::new("a b").unwrap_err().to_string(), "Invalid app format");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct App {
+    len: u8,
+    bytes: [u8; APP_MAX],
+}
+
+impl App {
+    /// Validates `value`: a `missingParameter` error when it is empty, an `invalidFormat`
+    /// error when it breaks the rule.
+    pub fn new(value: impl AsRef<str>) -> Result<Self, Error> {
+        let value = value.as_ref();
+        if value.is_empty() {
+            return Err(Error::missing("app"));
+        }
+        let ok = (3..=APP_MAX).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !ok {
+            return Err(Error::format("app"));
+        }
+        Ok(Self::from_stored(value))
+    }
+
+    /// The validated text.
+    pub fn as_str(&self) -> &str {
+        // Copied from a validated `&str` of ASCII.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+
+    /// Wraps a name the core validated before it was stored (at most 20 bytes are kept).
+    pub(crate) fn from_stored(value: &str) -> Self {
+        let len = value.len().min(APP_MAX);
+        let mut bytes = [0; APP_MAX];
+        bytes[..len].copy_from_slice(&value.as_bytes()[..len]);
+        Self {
+            len: len as u8,
+            bytes,
+        }
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "App({})", self.as_str())
+    }
+}
+
+impl fmt::Display for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for App {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialOrd for App {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for App {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
 
 text_newtype!(
     /// A user id: 1–128 characters, no control characters. Unicode and e-mail addresses are

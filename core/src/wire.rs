@@ -9,7 +9,7 @@
 //!
 //! | command | JSON | reply |
 //! |---|---|---|
-//! | Get | `{"op":"get","key"}` | `null` or `{"value","version"}` |
+//! | Get | `{"op":"get","key","cached"}` | `null` or `{"value","version"}` |
 //! | Put | `{"op":"put","key","value","ttlMs","expect"}` | anything (ignored) |
 //! | Delete | `{"op":"delete","key","expect"}` | `true` if it existed |
 //! | ZAdd | `{"op":"zadd","key","member","score"}` | anything (ignored) |
@@ -19,6 +19,9 @@
 //! | ZRemIfEmpty | `{"op":"zremIfEmpty","key","member","watched"}` | `true` if removed |
 //!
 //! `expect` is `"any"`, `"absent"`, or a version number. `limit` is a number or `null`.
+//! `cached` is `true` when the read may come from a version-coherent cache (see
+//! [`Command::Get`]); a store without one ignores it. Members are text: a handle's 22
+//! characters, a user id, an app name.
 //!
 //! ```
 //! use session_core::store::{Command, Reply};
@@ -33,7 +36,7 @@
 
 use crate::error::Error;
 use crate::keys::Key;
-use crate::store::{Command, Expect, Reply, Stored};
+use crate::store::{Command, Expect, Member, Reply, Stored};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -56,7 +59,7 @@ fn expect(e: Expect) -> Value {
 pub fn command_to_json(cmd: &Command, namespace: &str) -> Value {
     let key = |k: &Key| Value::String(k.render(namespace));
     match cmd {
-        Command::Get { key: k } => json!({"op": "get", "key": key(k)}),
+        Command::Get { key: k, cached } => json!({"op": "get", "key": key(k), "cached": cached}),
         Command::Put {
             key: k,
             value,
@@ -76,8 +79,10 @@ pub fn command_to_json(cmd: &Command, namespace: &str) -> Value {
             key: k,
             member,
             score: s,
-        } => json!({"op": "zadd", "key": key(k), "member": member, "score": score(*s)}),
-        Command::ZRem { key: k, member } => json!({"op": "zrem", "key": key(k), "member": member}),
+        } => json!({"op": "zadd", "key": key(k), "member": member.as_text(), "score": score(*s)}),
+        Command::ZRem { key: k, member } => {
+            json!({"op": "zrem", "key": key(k), "member": member.as_text()})
+        }
         Command::ZRange {
             key: k,
             min,
@@ -96,7 +101,7 @@ pub fn command_to_json(cmd: &Command, namespace: &str) -> Value {
             member,
             watched,
         } => json!({
-            "op": "zremIfEmpty", "key": key(k), "member": member, "watched": key(watched),
+            "op": "zremIfEmpty", "key": key(k), "member": member.as_text(), "watched": key(watched),
         }),
     }
 }
@@ -144,13 +149,14 @@ pub fn reply_from_json(cmd: &Command, v: &Value) -> Result<Reply, Error> {
         Command::Delete { .. } | Command::ZRem { .. } | Command::ZRemIfEmpty { .. } => {
             Reply::Removed(v.as_bool().ok_or_else(|| bad(cmd, v))?)
         }
-        Command::ZRange { .. } => {
+        Command::ZRange { key, .. } => {
             let items = v.as_array().ok_or_else(|| bad(cmd, v))?;
+            let kind = key.member_kind().ok_or_else(|| bad(cmd, v))?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                let pair = (item[0].as_str(), item[1].as_u64());
-                match pair {
-                    (Some(m), Some(s)) => out.push((m.to_owned(), s)),
+                let member = item[0].as_str().and_then(|m| Member::from_text(kind, m));
+                match (member, item[1].as_u64()) {
+                    (Some(m), Some(s)) => out.push((m, s)),
                     _ => return Err(bad(cmd, v)),
                 }
             }

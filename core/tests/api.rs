@@ -24,13 +24,15 @@ fn a_handle_from_a_listing_kills_that_session_only() {
     let phone_entry = listed.iter().find(|l| l.session.ip == "10.0.0.1").unwrap();
     assert_eq!(phone_entry.handle, phone.handle());
     assert_eq!(
-        s.kill_handle("shop", phone_entry.handle.as_str()).unwrap(),
+        s.kill_handle("shop", &phone_entry.handle.to_string())
+            .unwrap(),
         1
     );
     assert!(s.get("shop", &phone).unwrap().is_none());
     assert!(s.get("shop", &laptop).unwrap().is_some());
     assert_eq!(
-        s.kill_handle("shop", phone_entry.handle.as_str()).unwrap(),
+        s.kill_handle("shop", &phone_entry.handle.to_string())
+            .unwrap(),
         0
     );
 }

@@ -168,7 +168,7 @@ fn strip_handles(v: &Value) -> Vec<Value> {
         .iter()
         .map(|s| {
             let mut s = s.as_object().unwrap().clone();
-            assert_eq!(s.remove("handle").unwrap().as_str().unwrap().len(), 43);
+            assert_eq!(s.remove("handle").unwrap().as_str().unwrap().len(), 22);
             Value::Object(s)
         })
         .collect();

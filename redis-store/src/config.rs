@@ -8,6 +8,10 @@ use std::time::Duration;
 /// keep their prefix.
 pub const DEFAULT_NAMESPACE: &str = "rs";
 
+/// How many session records a store caches unless told otherwise (see
+/// [`RedisConfig::record_cache`]): about 7.5 MB.
+pub const DEFAULT_RECORD_CACHE: usize = 50_000;
+
 /// Where the store connects, and how it behaves when Redis misbehaves.
 ///
 /// ```
@@ -27,6 +31,7 @@ pub struct RedisConfig {
     pub(crate) command_timeout: Duration,
     pub(crate) reconnect_retries: usize,
     pub(crate) conflict_backoff: Duration,
+    pub(crate) record_cache: usize,
 }
 
 /// A single server or a cluster.
@@ -66,6 +71,7 @@ impl RedisConfig {
             command_timeout: Duration::from_secs(5),
             reconnect_retries: 2,
             conflict_backoff: Duration::from_millis(5),
+            record_cache: DEFAULT_RECORD_CACHE,
         }
     }
 
@@ -109,6 +115,16 @@ impl RedisConfig {
     /// of retries, while without it some do.
     pub fn conflict_backoff(mut self, max: Duration) -> Self {
         self.conflict_backoff = max;
+        self
+    }
+
+    /// How many session records the store keeps to answer the first read of an operation
+    /// without a round trip (default [`DEFAULT_RECORD_CACHE`]; 0 turns it off). The copies are
+    /// kept coherent by versions: every operation that reads one writes on condition that the
+    /// version is unchanged, so a copy another process made stale costs one more round trip,
+    /// never a wrong answer. A record is about 150 bytes here.
+    pub fn record_cache(mut self, records: usize) -> Self {
+        self.record_cache = records;
         self
     }
 

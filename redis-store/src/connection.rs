@@ -6,12 +6,25 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{
-    ConnectionInfo, IntoConnectionInfo, ProtocolVersion, RedisResult, ScriptInvocation, Value,
+    ConnectionInfo, IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, RedisResult,
+    ScriptInvocation, Value,
 };
+use std::convert::Infallible;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// A handle on the shared connection; clones are cheap and share it.
+/// A handle on the shared connection, and a count of the times it was lost (a record cache
+/// keyed to the server must be dropped then: the server may have restarted from older data,
+/// or been replaced by a replica).
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub(crate) conn: Connection,
+    pub(crate) losses: Arc<AtomicU64>,
+}
+
+/// A handle on the connection; clones are cheap and share it.
 #[derive(Clone)]
 pub(crate) enum Connection {
     /// One server, through `ConnectionManager`: a multiplexed connection that every clone
@@ -33,19 +46,35 @@ impl fmt::Debug for Connection {
 impl Connection {
     /// Connects as `config` says; also returns what it connected to, for error messages
     /// ("Redis at host:port", never the password).
-    pub(crate) async fn open(config: &RedisConfig) -> Result<(Self, String), ConnectError> {
+    pub(crate) async fn open(config: &RedisConfig) -> Result<(Shared, String), ConnectError> {
+        let losses = Arc::new(AtomicU64::new(0));
         match &config.target {
             Target::Single(url) => {
-                let client = redis::Client::open(resp3_unless_chosen(url)?)?;
+                let info = resp3_unless_chosen(url)?;
+                let resp3 = info.redis_settings().protocol() == ProtocolVersion::RESP3;
+                let client = redis::Client::open(info)?;
                 let name = format!("Redis at {}", client.get_connection_info().addr());
-                let manager = ConnectionManagerConfig::new()
+                let mut manager = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(config.connect_timeout))
                     .set_response_timeout(Some(config.command_timeout))
                     .set_number_of_retries(config.reconnect_retries)
                     .set_min_delay(Duration::from_millis(50))
                     .set_max_delay(Duration::from_secs(1));
+                if resp3 {
+                    // Over RESP3 the connection is re-established without a call failing, so
+                    // the loss is counted here. (Over RESP2 a call fails first, and the store
+                    // drops its cached records on any failure.)
+                    let counter = losses.clone();
+                    manager = manager.set_push_sender(move |push: PushInfo| {
+                        if push.kind == PushKind::Disconnection {
+                            counter.fetch_add(1, Ordering::Release);
+                        }
+                        Ok::<(), Infallible>(())
+                    });
+                }
                 let manager = ConnectionManager::new_with_config(client, manager).await?;
-                Ok((Self::Single(manager), name))
+                let conn = Self::Single(manager);
+                Ok((Shared { conn, losses }, name))
             }
             Target::Cluster(nodes) => {
                 if nodes.is_empty() {
@@ -66,7 +95,8 @@ impl Connection {
                     })
                     .collect::<RedisResult<_>>()?;
                 let name = format!("the Redis Cluster at {}", addrs.join(", "));
-                Ok((Self::Cluster(client.get_async_connection().await?), name))
+                let conn = Self::Cluster(client.get_async_connection().await?);
+                Ok((Shared { conn, losses }, name))
             }
         }
     }

@@ -43,13 +43,15 @@
 //! every batch runs on one node; the app registry `rs:_apps` is only ever touched alone.
 //! Connect with [`RedisConfig::cluster`] or [`RedisStore::connect_cluster`].
 
+mod cache;
 mod config;
 mod connection;
+mod registry;
 mod reply;
 mod script;
 mod store;
 
-pub use config::{ConnectError, DEFAULT_NAMESPACE, RedisConfig};
+pub use config::{ConnectError, DEFAULT_NAMESPACE, DEFAULT_RECORD_CACHE, RedisConfig};
 pub use store::RedisStore;
 
 /// The README's examples, compiled as doc tests so that they stay true.

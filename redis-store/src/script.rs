@@ -5,6 +5,7 @@
 //! batch, scores Redis can store exactly.
 
 use session_core::Key;
+use session_core::keys::MemberKind;
 use session_core::store::{ApplyError, Batch, Command, Expect};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -24,14 +25,16 @@ const MAX_TTL_MS: u64 = 1 << 62;
 /// What a command's reply must look like, to decode it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
-    /// `Get`: nil or `[version, bytes]`.
+    /// `Get`: nil or `"<version>:<bytes>"`.
     Record,
-    /// `Put`, `ZAdd`: anything.
+    /// `Put`: the record's new version.
+    Written,
+    /// `ZAdd`: anything.
     Done,
     /// `Delete`, `ZRem`, `ZRemIfEmpty`: an integer, 0 or 1.
     Removed,
-    /// `ZRange`: `[member, score, ...]`.
-    Members,
+    /// `ZRange`: `[member, score, ...]`, members of this kind.
+    Members(MemberKind),
     /// `ZCount`: an integer.
     Count,
 }
@@ -41,6 +44,8 @@ pub(crate) enum Shape {
 pub(crate) struct Encoded {
     /// The distinct keys, rendered under the namespace.
     pub(crate) keys: Vec<String>,
+    /// The same keys, as the core names them.
+    pub(crate) sources: Vec<Key>,
     /// The kinds string, then each command's opcode and arguments.
     pub(crate) args: Vec<Vec<u8>>,
     /// How to decode each command's reply, in order.
@@ -69,6 +74,7 @@ pub(crate) fn encode(namespace: &str, batch: &Batch) -> Result<Encoded, ApplyErr
         index: HashMap::new(),
         kinds: Vec::new(),
         keys: Vec::new(),
+        sources: Vec::new(),
         args: vec![Vec::new()],
     };
     let mut shapes = Vec::with_capacity(batch.len());
@@ -78,6 +84,7 @@ pub(crate) fn encode(namespace: &str, batch: &Batch) -> Result<Encoded, ApplyErr
     enc.args[0] = enc.kinds;
     Ok(Encoded {
         keys: enc.keys,
+        sources: enc.sources,
         args: enc.args,
         shapes,
     })
@@ -112,6 +119,7 @@ struct Encoder<'a> {
     /// One byte per key: `r` record, `z` sorted set.
     kinds: Vec<u8>,
     keys: Vec<String>,
+    sources: Vec<Key>,
     args: Vec<Vec<u8>>,
 }
 
@@ -119,7 +127,7 @@ impl<'a> Encoder<'a> {
     /// Appends `cmd` and returns the shape of its reply.
     fn command(&mut self, cmd: &'a Command) -> Result<Shape, ApplyError> {
         Ok(match cmd {
-            Command::Get { key } => {
+            Command::Get { key, .. } => {
                 let k = self.record(key)?;
                 self.op("G", k);
                 Shape::Record
@@ -135,7 +143,7 @@ impl<'a> Encoder<'a> {
                 self.arg(expectation(*expect));
                 self.arg((*ttl_ms).clamp(1, MAX_TTL_MS).to_string());
                 self.args.push(value.clone());
-                Shape::Done
+                Shape::Written
             }
             Command::Delete { key, expect } => {
                 let k = self.record(key)?;
@@ -148,18 +156,19 @@ impl<'a> Encoder<'a> {
                 self.op("A", k);
                 if *score > MAX_EXACT_SCORE && *score != u64::MAX {
                     return Err(ApplyError::Store(format!(
-                        "score {score} of {member:?} in {} is above 2^53: Redis cannot store it exactly",
+                        "score {score} of {} in {} is above 2^53: Redis cannot store it exactly",
+                        member.as_text(),
                         key.render(self.namespace)
                     )));
                 }
                 self.arg(score_arg(*score));
-                self.arg(member.as_str());
+                self.arg(member.as_text().into_owned());
                 Shape::Done
             }
             Command::ZRem { key, member } => {
                 let k = self.zset(key)?;
                 self.op("R", k);
-                self.arg(member.as_str());
+                self.arg(member.as_text().into_owned());
                 Shape::Removed
             }
             Command::ZRange {
@@ -175,7 +184,7 @@ impl<'a> Encoder<'a> {
                 self.arg(score_arg(*max));
                 self.arg(limit.map_or_else(|| "-1".to_owned(), |n| n.to_string()));
                 self.arg(if *rev { "1" } else { "0" });
-                Shape::Members
+                Shape::Members(key.member_kind().unwrap_or(MemberKind::Id))
             }
             Command::ZCount { key, min, max } => {
                 let k = self.zset(key)?;
@@ -191,7 +200,7 @@ impl<'a> Encoder<'a> {
             } => {
                 let k = self.zset(key)?;
                 self.op("E", k);
-                self.arg(member.as_str());
+                self.arg(member.as_text().into_owned());
                 let w = self.zset(watched)?;
                 self.arg(w.to_string());
                 Shape::Removed
@@ -233,6 +242,7 @@ impl<'a> Encoder<'a> {
     fn intern(&mut self, key: &'a Key, kind: u8) -> usize {
         *self.index.entry(key).or_insert_with(|| {
             self.keys.push(key.render(self.namespace));
+            self.sources.push(key.clone());
             self.kinds.push(kind);
             self.keys.len()
         })
@@ -259,7 +269,8 @@ fn score_arg(score: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use session_core::{App, Token};
+    use session_core::store::Member;
+    use session_core::{App, Token, UserId};
 
     fn app(name: &str) -> App {
         App::new(name).unwrap()
@@ -275,10 +286,11 @@ mod tests {
         let batch = vec![
             Command::Get {
                 key: session("shop"),
+                cached: true,
             },
             Command::ZAdd {
-                key: Key::Sessions(app("shop")),
-                member: "m".into(),
+                key: Key::Users(app("shop")),
+                member: Member::Id(UserId::new("m").unwrap()),
                 score: u64::MAX,
             },
             Command::Put {
@@ -290,7 +302,7 @@ mod tests {
         ];
         let enc = encode("ns", &batch).unwrap();
         assert_eq!(enc.keys.len(), 2);
-        assert!(enc.keys[1].starts_with("ns:{shop}:_sessions"));
+        assert!(enc.keys[1].starts_with("ns:{shop}:_users"));
         let args: Vec<&[u8]> = enc.args.iter().map(Vec::as_slice).collect();
         assert_eq!(
             args,
@@ -309,7 +321,7 @@ mod tests {
                 b"x"
             ]
         );
-        assert_eq!(enc.shapes, [Shape::Record, Shape::Done, Shape::Done]);
+        assert_eq!(enc.shapes, [Shape::Record, Shape::Done, Shape::Written]);
     }
 
     #[test]
@@ -330,11 +342,12 @@ mod tests {
         assert!(e.to_string().contains("one app"), "{e}");
         let wrong_kind = vec![Command::Get {
             key: Key::Users(app("shop")),
+            cached: false,
         }];
         assert!(encode("rs", &wrong_kind).is_err());
         let big = vec![Command::ZAdd {
             key: Key::Users(app("shop")),
-            member: "u".into(),
+            member: Member::Id(UserId::new("u").unwrap()),
             score: (1 << 53) + 1,
         }];
         assert!(encode("rs", &big).is_err());

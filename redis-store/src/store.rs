@@ -1,12 +1,16 @@
 //! [`RedisStore`]: the [`AsyncStore`] over Redis.
 
+use crate::cache::Records;
 use crate::config::{ConnectError, RedisConfig, check_namespace};
 use crate::connection::Connection;
-use crate::{reply, script};
-use redis::Value;
-use session_core::store::{ApplyError, AsyncStore, Batch, Command, Reply};
+use crate::registry::Registered;
+use crate::reply::{self, Outcome};
+use crate::script::{self, Encoded};
+use session_core::Key;
+use session_core::store::{ApplyError, AsyncStore, Batch, Command, Member, Reply};
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 /// Sessions in Redis (or Valkey): a single server or a cluster, each batch applied all or
@@ -39,6 +43,28 @@ pub struct RedisStore {
     namespace: Arc<str>,
     timeout: Duration,
     backoff: Duration,
+    /// What this namespace's clones share: the record cache and the app registry's state.
+    inner: Arc<Shared>,
+    /// How many times the connection was lost (see [`Records`]).
+    losses: Arc<AtomicU64>,
+}
+
+/// The state of one namespace of a store, shared by its clones.
+struct Shared {
+    records: Records,
+    registered: Registered,
+    /// The capacity `records` was made with (a new namespace gets a cache of its own).
+    capacity: usize,
+}
+
+impl Shared {
+    fn new(capacity: usize, losses: Arc<AtomicU64>) -> Arc<Self> {
+        Arc::new(Self {
+            records: Records::new(capacity, losses),
+            registered: Registered::default(),
+            capacity,
+        })
+    }
 }
 
 impl fmt::Debug for RedisStore {
@@ -71,13 +97,15 @@ impl RedisStore {
 
     pub(crate) async fn from_config(config: RedisConfig) -> Result<Self, ConnectError> {
         check_namespace(&config.namespace)?;
-        let (conn, name) = Connection::open(&config).await?;
+        let (shared, name) = Connection::open(&config).await?;
         Ok(Self {
-            conn,
+            conn: shared.conn,
             name: name.into(),
             namespace: config.namespace.into(),
             timeout: config.command_timeout,
             backoff: config.conflict_backoff,
+            inner: Shared::new(config.record_cache, shared.losses.clone()),
+            losses: shared.losses,
         })
     }
 
@@ -87,6 +115,7 @@ impl RedisStore {
         check_namespace(namespace)?;
         Ok(Self {
             namespace: namespace.into(),
+            inner: Shared::new(self.inner.capacity, self.losses.clone()),
             ..self.clone()
         })
     }
@@ -127,39 +156,92 @@ impl RedisStore {
 
 impl AsyncStore for RedisStore {
     async fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
-        if batch.is_empty() {
-            return Ok(Vec::new());
+        match batch.as_slice() {
+            [] => return Ok(Vec::new()),
+            // A read the operation validates with a versioned write: a cached copy will do.
+            [Command::Get { key, cached: true }] => {
+                if let Some(stored) = self.inner.records.get(key) {
+                    return Ok(vec![Reply::Record(Some(stored))]);
+                }
+            }
+            // The registry only needs to learn of an app once in a while.
+            [
+                Command::ZAdd {
+                    key: Key::Apps,
+                    member: Member::App(app),
+                    ..
+                },
+            ] if self.inner.registered.recently(*app) => return Ok(vec![Reply::Done]),
+            _ => {}
         }
         // Bad batches are refused here, before anything is sent.
         let encoded = script::encode(&self.namespace, &batch)?;
-        if let [Command::Get { key }] = batch.as_slice() {
-            // A lone record read (the first step of every get, set and touch) is atomic as one
-            // plain command: no script, which costs Redis several times more CPU.
-            let mut cmd = redis::cmd("HMGET");
-            cmd.arg(key.render(&self.namespace)).arg("v").arg("b");
+        let result = self.send(&batch, &encoded).await;
+        match result {
+            Ok(Outcome::Applied(replies, written)) => {
+                self.inner.records.learn(&batch, &replies, &written);
+                if let [
+                    Command::ZAdd {
+                        member: Member::App(app),
+                        key: Key::Apps,
+                        ..
+                    },
+                ] = batch.as_slice()
+                {
+                    self.inner.registered.note(*app);
+                }
+                Ok(replies)
+            }
+            Ok(Outcome::Conflict(current)) => {
+                let current = current
+                    .into_iter()
+                    .filter_map(|(k, stored)| Some((encoded.sources.get(k)?, stored)))
+                    .collect();
+                let raced = self.inner.records.learn_conflict(current);
+                if raced {
+                    // Another process won a race on a copy that was fresh: let the contenders
+                    // spread out before the core retries, so that one hot session does not
+                    // exhaust its retries, and read afresh then (the copy the conflict
+                    // brought is older than the wait). A conflict on a stale cached copy
+                    // retries at once, with the copy the conflict brought.
+                    if !self.backoff.is_zero() {
+                        tokio::time::sleep(jitter(self.backoff)).await;
+                    }
+                    self.inner.records.forget(&batch);
+                }
+                Err(ApplyError::Conflict)
+            }
+            Err(e) => {
+                // The batch may or may not have been applied, and the server may be another
+                // one by the next call: no copy can be trusted now.
+                self.inner.records.clear();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl RedisStore {
+    /// Sends one encoded batch: a lone record read as a plain `GET`, anything else as the
+    /// script.
+    async fn send(&self, batch: &Batch, encoded: &Encoded) -> Result<Outcome, ApplyError> {
+        if let [Command::Get { .. }] = batch.as_slice() {
+            // Atomic as one plain command: no script, which costs Redis several times more CPU.
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(encoded.keys[0].as_str());
             let value = tokio::time::timeout(self.timeout, self.conn.query(&cmd))
                 .await
                 .map_err(|_| self.timed_out())?
                 .map_err(|e| self.store_error(&e))?;
-            // A missing hash answers [nil, nil]; the script answers nil for it.
-            let value = match value {
-                Value::Array(fields) if matches!(fields.first(), Some(Value::Nil)) => Value::Nil,
-                other => other,
-            };
-            return reply::decode(Value::Array(vec![value]), &encoded.shapes);
+            let record = reply::record(value)?;
+            return Ok(Outcome::Applied(vec![Reply::Record(record)], Vec::new()));
         }
         let invocation = encoded.invocation();
         let value = tokio::time::timeout(self.timeout, self.conn.invoke(&invocation))
             .await
             .map_err(|_| self.timed_out())?
             .map_err(|e| self.store_error(&e))?;
-        let replies = reply::decode(value, &encoded.shapes);
-        if replies == Err(ApplyError::Conflict) && !self.backoff.is_zero() {
-            // Another process won the race; let the contenders spread out before the core
-            // retries from a fresh read, so that one hot session does not exhaust retries.
-            tokio::time::sleep(jitter(self.backoff)).await;
-        }
-        replies
+        reply::decode(value, &encoded.shapes)
     }
 }
 

@@ -60,7 +60,7 @@ async fn bad_input_sends_nothing_to_redis() {
         k
     };
     let keys = sorted_keys();
-    let record = server.cmd(&["HGETALL", &format!("rs:{{test}}:s:{}", token.handle())]);
+    let record = server.cmd(&["GET", &format!("rs:{{test}}:s:{}", token.handle())]);
     let batches = sessions.store().batches.load(Ordering::SeqCst);
     let scripts = server.calls("evalsha");
 
@@ -83,7 +83,7 @@ async fn bad_input_sends_nothing_to_redis() {
     assert_eq!(server.calls("evalsha"), scripts, "Redis ran no script");
     assert_eq!(sorted_keys(), keys);
     assert_eq!(
-        server.cmd(&["HGETALL", &format!("rs:{{test}}:s:{}", token.handle())]),
+        server.cmd(&["GET", &format!("rs:{{test}}:s:{}", token.handle())]),
         record
     );
 }

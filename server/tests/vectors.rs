@@ -151,11 +151,12 @@ impl Target for Http {
     fn reset(&mut self) {
         match &self.redis {
             Some(redis) => {
+                // An empty Redis, and a fresh process: one that has not entered the apps in
+                // the registry lately, as the case expects of an empty store.
                 redis.cmd(&["FLUSHALL"]);
-                if self.server.is_none() {
-                    let url = redis.url();
-                    self.server = Some(Server::start(&["--test-clock", "--redis", &url]));
-                }
+                self.server = None;
+                let url = redis.url();
+                self.server = Some(Server::start(&["--test-clock", "--redis", &url]));
             }
             None => {
                 // A fresh process is a fresh, empty memory store.

@@ -18,7 +18,7 @@ import { describe, test, test as nodeTest } from 'node:test';
 const APP = 'shop';
 const T0 = 1_700_000_000_000;
 const TOKEN = /^[A-Za-z0-9]{64}$/;
-const HANDLE = /^[A-Za-z0-9_-]{43}$/;
+const HANDLE = /^[A-Za-z0-9_-]{22}$/;
 
 /** A clock the test moves by hand. */
 function manualClock(start = T0) {

@@ -36,7 +36,7 @@ export function substitute(v, vars) {
 }
 
 const isToken = (s) => typeof s === 'string' && /^[A-Za-z0-9]{64}$/.test(s);
-const isHandle = (s) => typeof s === 'string' && /^[A-Za-z0-9_-]{43}$/.test(s);
+const isHandle = (s) => typeof s === 'string' && /^[A-Za-z0-9_-]{22}$/.test(s);
 
 /** Deep equality with the README's matchers (`$token`, `$handle`, `$saved`). */
 export function matches(want, got, vars, unordered = false) {

@@ -131,46 +131,46 @@ macro_rules! session_api {
         /// The session as it was before this read (`r` not yet counted); then counts the read
         /// and slides the expiry. `None` for an unknown, expired or killed token.
         pub $($async)? fn get(&self, app: &str, token: impl AsRef<str>) -> Result<Option<crate::Session>, crate::Error> {
-            let op = crate::ops::get(crate::App::new(app)?, &crate::Token::new(token.as_ref())?, self.now());
+            let op = crate::ops::get(crate::App::new(app)?, crate::Handle::of_token(token.as_ref())?, self.now());
             self.run(op)$($aw)*
         }
 
         /// Slides the expiry without counting a read.
         pub $($async)? fn touch(&self, app: &str, token: impl AsRef<str>) -> Result<Option<crate::Session>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
-            let op = crate::ops::access(app, &token, crate::ops::Access::Touch, self.now());
+            let (app, token) = (crate::App::new(app)?, crate::Handle::of_token(token.as_ref())?);
+            let op = crate::ops::access(app, token, crate::ops::Access::Touch, self.now());
             self.run(op)$($aw)*
         }
 
         /// Merges `d` into the session's data (a `null` deletes its key) and counts a write.
         pub $($async)? fn set(&self, app: &str, token: impl AsRef<str>, d: crate::Patch) -> Result<Option<crate::Session>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
+            let (app, token) = (crate::App::new(app)?, crate::Handle::of_token(token.as_ref())?);
             if d.is_empty() {
                 return Err(crate::Error::value("d", "d must contain at least one key"));
             }
-            let op = crate::ops::set(app, &token, d, self.now());
+            let op = crate::ops::set(app, token, d, self.now());
             self.run(op)$($aw)*
         }
 
         /// Changes the session's TTL (seconds).
         pub $($async)? fn set_ttl(&self, app: &str, token: impl AsRef<str>, ttl: u64) -> Result<Option<crate::Session>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
+            let (app, token) = (crate::App::new(app)?, crate::Handle::of_token(token.as_ref())?);
             let ttl = crate::validate::seconds("ttl", ttl)?;
-            let op = crate::ops::access(app, &token, crate::ops::Access::SetTtl(ttl), self.now());
+            let op = crate::ops::access(app, token, crate::ops::Access::SetTtl(ttl), self.now());
             self.run(op)$($aw)*
         }
 
         /// A new token for the same session; the old token is dead at once.
         pub $($async)? fn regenerate(&self, app: &str, token: impl AsRef<str>) -> Result<Option<crate::Token>, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
-            let op = crate::ops::regenerate(app, &token, crate::Token::generate()?, self.now());
+            let (app, token) = (crate::App::new(app)?, crate::Handle::of_token(token.as_ref())?);
+            let op = crate::ops::regenerate(app, token, crate::Token::generate()?, self.now());
             self.run(op)$($aw)*
         }
 
         /// Ends the session; returns how many were killed (0 or 1).
         pub $($async)? fn kill(&self, app: &str, token: impl AsRef<str>) -> Result<u64, crate::Error> {
-            let (app, token) = (crate::App::new(app)?, crate::Token::new(token.as_ref())?);
-            self.run(crate::ops::kill(app, token.handle(), self.now()))$($aw)*
+            let (app, token) = (crate::App::new(app)?, crate::Handle::of_token(token.as_ref())?);
+            self.run(crate::ops::kill(app, token, self.now()))$($aw)*
         }
 
         /// Ends the session with this handle (from a listing); returns 0 or 1.

@@ -1,7 +1,9 @@
 //! Lock stripes: operations on the same session queue behind one of a fixed set of locks.
 //!
 //! A fixed array (no map to grow or clean up) indexed by the session's handle, which is a
-//! uniformly distributed SHA-256, so two hot sessions rarely share a stripe.
+//! uniformly distributed hash, so two hot sessions rarely share a stripe.
+
+use crate::token::Handle;
 
 /// How many locks: enough that unrelated sessions seldom wait on each other.
 const STRIPES: usize = 256;
@@ -16,11 +18,9 @@ impl<L: Default> Default for Stripes<L> {
 }
 
 impl<L> Stripes<L> {
-    /// The lock for `key` (any string; handles are already well mixed).
-    pub(crate) fn get(&self, key: &str) -> &L {
-        let h = key.bytes().take(8).fold(0usize, |h, b| {
-            h.wrapping_mul(31).wrapping_add(usize::from(b))
-        });
-        &self.0[h % STRIPES]
+    /// The lock for `handle` (its bytes are already well mixed).
+    pub(crate) fn get(&self, handle: Handle) -> &L {
+        let b = handle.as_bytes();
+        &self.0[usize::from(u16::from_le_bytes([b[0], b[1]])) % STRIPES]
     }
 }

@@ -5,7 +5,7 @@ use super::{Host, advance, host_builders, session_api};
 use crate::error::Error;
 use crate::machine::{Machine, Step};
 use crate::ops;
-use crate::store::SyncStore;
+use crate::store::{ApplyFn, SyncStore};
 use std::sync::Mutex;
 
 /// Sessions over an in-process store, driven synchronously.
@@ -42,32 +42,41 @@ impl<S: SyncStore> Sessions<S> {
     host_builders!();
 
     /// Runs one operation machine to completion against the store, then emits its events.
+    ///
+    /// An operation on one session runs in one exclusive turn of the store when the store
+    /// offers that ([`SyncStore::exclusive`]: the memory store locks once per operation);
+    /// otherwise operations on the same session queue behind a per-session lock.
     pub fn run<M: Machine>(&self, mut op: M) -> Result<M::Output, Error> {
         self.maybe_sweep();
-        let result = match op.lock_key() {
-            Some(key) => {
-                // Poisoning cannot hide a half-done update: the lock guards no data.
-                let _turn = self
-                    .stripes
-                    .get(key)
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                self.drive(&mut op)
+        let result = if op.one_session() {
+            let mut done = None;
+            let exclusive = self
+                .store
+                .exclusive(&mut |apply| done = Some(drive(&mut op, apply)));
+            match done {
+                Some(result) if exclusive => result,
+                _ => match op.lock_key() {
+                    Some(key) => {
+                        // Poisoning cannot hide a half-done update: the lock guards no data.
+                        let _turn = self
+                            .stripes
+                            .get(key)
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner());
+                        self.drive(&mut op)
+                    }
+                    None => self.drive(&mut op),
+                },
             }
-            None => self.drive(&mut op),
+        } else {
+            self.drive(&mut op)
         };
         self.host.emit(op.take_events());
         result
     }
 
     fn drive<M: Machine>(&self, op: &mut M) -> Result<M::Output, Error> {
-        let mut step = op.start();
-        loop {
-            match step {
-                Step::Done(result) => return result,
-                Step::Run(batch) => step = advance(op, self.store.apply(batch))?,
-            }
-        }
+        drive(op, &mut |batch| self.store.apply(batch))
     }
 
     /// One bounded sweep step, when the policy says one is due.
@@ -85,4 +94,15 @@ impl<S: SyncStore> Sessions<S> {
     }
 
     session_api!(;);
+}
+
+/// Runs `op` to completion, applying each batch with `apply`.
+fn drive<M: Machine>(op: &mut M, apply: &mut ApplyFn<'_>) -> Result<M::Output, Error> {
+    let mut step = op.start();
+    loop {
+        match step {
+            Step::Done(result) => return result,
+            Step::Run(batch) => step = advance(op, apply(batch))?,
+        }
+    }
 }

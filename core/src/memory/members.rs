@@ -2,6 +2,7 @@
 
 use super::order::{Order, in_member_order};
 use hashbrown::HashMap;
+use std::cmp::Ordering;
 
 /// Up to this many members stay in a plain vector: most users have a handful of sessions, and
 /// a small vector costs a fraction of a map plus a tree.
@@ -92,20 +93,20 @@ impl Members {
     }
 
     /// Members with `min <= score <= max`, as [`Order::range`].
-    pub(crate) fn range<'a>(
+    pub(crate) fn range(
         &self,
         min: u64,
         max: u64,
         limit: Option<u32>,
         rev: bool,
-        name: impl Fn(u32) -> &'a str,
-    ) -> Vec<(String, u64)> {
+        ties: impl Fn(u32, u32) -> Ordering,
+    ) -> Vec<(u32, u64)> {
         match self {
             Members::Small(v) => {
                 let inside = v.iter().filter(|e| (min..=max).contains(&e.0));
-                in_member_order(inside.copied().collect(), limit, rev, name)
+                in_member_order(inside.copied().collect(), limit, rev, ties)
             }
-            Members::Large(l) => l.order.range(min, max, limit, rev, name),
+            Members::Large(l) => l.order.range(min, max, limit, rev, ties),
         }
     }
 
@@ -124,25 +125,30 @@ mod tests {
 
     fn check(n: u32) {
         let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
-        let name = |i: u32| names[i as usize].as_str();
+        let ties = |a: u32, b: u32| names[a as usize].cmp(&names[b as usize]);
+        let named = |v: Vec<(u32, u64)>| -> Vec<(String, u64)> {
+            v.into_iter()
+                .map(|(i, s)| (names[i as usize].clone(), s))
+                .collect()
+        };
         let mut m = Members::default();
         for i in 0..n {
             assert!(m.add(i, u64::from(i * 7 % 5)));
         }
         assert!(!m.add(0, 9));
         assert_eq!(
-            m.range(9, 9, None, false, name),
+            named(m.range(9, 9, None, false, ties)),
             vec![("m0".to_string(), 9)]
         );
         assert_eq!(m.count(0, u64::MAX), u64::from(n));
-        let all = m.range(0, u64::MAX, None, false, name);
+        let all = named(m.range(0, u64::MAX, None, false, ties));
         let mut sorted = all.clone();
         sorted.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         assert_eq!(all, sorted);
         let mut rev = all.clone();
         rev.reverse();
-        assert_eq!(m.range(0, u64::MAX, Some(3), true, name), rev[..3]);
-        assert_eq!(m.range(0, u64::MAX, Some(2), false, name), all[..2]);
+        assert_eq!(named(m.range(0, u64::MAX, Some(3), true, ties)), rev[..3]);
+        assert_eq!(named(m.range(0, u64::MAX, Some(2), false, ties)), all[..2]);
         assert!(m.remove(0));
         assert!(!m.remove(0));
         assert_eq!(m.count(0, u64::MAX), u64::from(n) - 1);

@@ -3,6 +3,7 @@
 mod members;
 mod names;
 mod order;
+mod recency;
 mod snapshot;
 mod space;
 #[cfg(test)]
@@ -10,7 +11,7 @@ mod tests;
 mod zset;
 
 use crate::keys::Key;
-use crate::store::{ApplyError, Batch, Command, Reply, SyncStore};
+use crate::store::{ApplyError, ApplyFn, Batch, Command, Member, Reply, SyncStore};
 use crate::validate::App;
 use hashbrown::HashMap;
 use space::{Set, Space};
@@ -19,9 +20,10 @@ use zset::ZSet;
 
 /// The embedded store: every app's records and sorted sets in this process, behind one lock.
 ///
-/// - **Thread-safe.** A batch runs under the lock, so it is atomic and isolated.
-/// - **Fast.** Everything stored under one session handle (its record, its scores in
-///   `_sessions` and `_expiry`) sits in one slot, found with one hash lookup; sorted sets are
+/// - **Thread-safe.** A batch runs under the lock, so it is atomic and isolated; an operation
+///   on one session takes the lock once for all its batches ([`SyncStore::exclusive`]).
+/// - **Fast.** Everything stored under one session handle (its record, its score in
+///   `_expiry`) sits in one slot, found with one hash lookup; sorted sets are
 ///   B-trees of slot numbers (a small vector for one user's sessions). Every command is
 ///   O(log n) or better, and range and count commands cost what they return, not the size of
 ///   the set.
@@ -43,20 +45,18 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    apps: HashMap<String, Space>,
+    apps: HashMap<App, Space>,
     registry: ZSet,
 }
 
-/// The app's sorted set that `key` names, or `None` for the registry ([`Key::Apps`]).
-fn set_of(key: &Key) -> Result<Option<(&App, Set<'_>)>, ApplyError> {
-    Ok(match key {
-        Key::Sessions(app) => Some((app, Set::Sessions)),
-        Key::Expiry(app) => Some((app, Set::Expiry)),
-        Key::Users(app) => Some((app, Set::Users)),
-        Key::UserSessions(app, id) => Some((app, Set::User(id.as_str()))),
-        Key::Apps => None,
-        Key::Session(..) => return Err(not_a_zset(key)),
-    })
+/// The app's sorted set that a sorted-set key names (`None` for the registry and records).
+fn set_of(key: &Key) -> Option<Set<'_>> {
+    match key {
+        Key::Expiry(_) => Some(Set::Expiry),
+        Key::Users(_) => Some(Set::Users),
+        Key::UserSessions(_, id) => Some(Set::User(id.as_str())),
+        Key::Session(..) | Key::Apps => None,
+    }
 }
 
 impl MemoryStore {
@@ -100,107 +100,202 @@ impl MemoryStore {
     }
 }
 
-impl Inner {
-    fn space(&self, app: &App) -> Option<&Space> {
-        self.apps.get(app.as_str())
-    }
-
-    fn space_mut(&mut self, app: &App) -> &mut Space {
-        self.apps.entry_ref(app.as_str()).or_default()
-    }
-
-    /// Drops the app's space once nothing is stored in it.
-    fn drop_if_empty(&mut self, app: &App) {
-        if self.space(app).is_some_and(Space::is_empty) {
-            self.apps.remove(app.as_str());
+/// Checks what can be checked without the data: each command's key is of the kind the
+/// command needs, and each member of the kind its set holds.
+fn check_kinds(batch: &Batch) -> Result<(), ApplyError> {
+    for cmd in batch {
+        let record_cmd = matches!(
+            cmd,
+            Command::Get { .. } | Command::Put { .. } | Command::Delete { .. }
+        );
+        if record_cmd != cmd.key().is_record() {
+            return Err(if record_cmd {
+                not_a_record(cmd.key())
+            } else {
+                not_a_zset(cmd.key())
+            });
+        }
+        let member = match cmd {
+            Command::ZAdd { member, .. }
+            | Command::ZRem { member, .. }
+            | Command::ZRemIfEmpty { member, .. } => Some(member),
+            _ => None,
+        };
+        if let Some(member) = member {
+            if cmd.key().member_kind() != Some(member.kind()) {
+                return Err(ApplyError::Store(format!(
+                    "{} does not hold members like {}",
+                    cmd.key().render("rs"),
+                    member.as_text()
+                )));
+            }
+        }
+        if let Command::ZRemIfEmpty { watched, .. } = cmd {
+            if watched.is_record() {
+                return Err(not_a_zset(watched));
+            }
         }
     }
+    Ok(())
+}
 
+/// A `ZRemIfEmpty` whose watched set is not in `app`'s space (outside the protocol, which
+/// keeps a batch in one app, but still answered right).
+fn watches_elsewhere(cmd: &Command, app: Option<&App>) -> bool {
+    matches!(cmd, Command::ZRemIfEmpty { watched, .. } if watched.app() != app)
+}
+
+impl Inner {
     fn version(&self, key: &Key) -> Option<u64> {
         match key {
-            Key::Session(app, h) => self.space(app)?.version(h.as_str()),
+            Key::Session(app, h) => self.apps.get(app)?.version(*h),
             _ => None,
         }
     }
 
     /// Whether the sorted set under `key` has no members.
-    fn set_is_empty(&self, key: &Key) -> Result<bool, ApplyError> {
-        Ok(match set_of(key)? {
-            Some((app, set)) => self.space(app).is_none_or(|s| s.set_is_empty(set)),
-            None => self.registry.is_empty(),
-        })
+    fn set_is_empty(&self, key: &Key) -> bool {
+        match (key.app(), set_of(key)) {
+            (Some(app), Some(set)) => self.apps.get(app).is_none_or(|s| s.set_is_empty(set)),
+            _ => self.registry.is_empty(),
+        }
     }
 
-    /// Removes `member` from the sorted set under `key`; true when it was there.
-    fn remove(&mut self, key: &Key, member: &str) -> Result<bool, ApplyError> {
-        let Some((app, set)) = set_of(key)? else {
-            return Ok(self.registry.remove(member));
-        };
-        let Some(space) = self.apps.get_mut(app.as_str()) else {
-            return Ok(false);
-        };
-        let removed = space.remove(set, member);
-        self.drop_if_empty(app);
-        Ok(removed)
+    /// For a `ZRemIfEmpty` watching a set outside `app`: whether that set is empty now.
+    fn empty_elsewhere(&self, cmd: &Command, app: Option<&App>) -> Option<bool> {
+        match cmd {
+            Command::ZRemIfEmpty { watched, .. } if watches_elsewhere(cmd, app) => {
+                Some(self.set_is_empty(watched))
+            }
+            _ => None,
+        }
     }
 
-    fn run(&mut self, cmd: Command) -> Result<Reply, ApplyError> {
-        Ok(match cmd {
-            Command::Get { key } => {
-                let Key::Session(app, h) = &key else {
-                    return Err(not_a_record(&key));
-                };
-                Reply::Record(self.space(app).and_then(|s| s.get(h.as_str())))
-            }
-            Command::Put { key, value, .. } => {
-                let Key::Session(app, h) = &key else {
-                    return Err(not_a_record(&key));
-                };
-                self.space_mut(app).put(h.as_str(), value);
-                Reply::Done
-            }
-            Command::Delete { key, .. } => {
-                let Key::Session(app, h) = &key else {
-                    return Err(not_a_record(&key));
-                };
-                let removed = self
-                    .apps
-                    .get_mut(app.as_str())
-                    .is_some_and(|s| s.delete(h.as_str()));
-                self.drop_if_empty(app);
-                Reply::Removed(removed)
-            }
-            Command::ZAdd { key, member, score } => {
-                match set_of(&key)? {
-                    Some((app, set)) => self.space_mut(app).add(set, &member, score),
-                    None => self.registry.add(member.into(), score),
+    /// Applies one batch all or nothing (the caller holds the lock).
+    fn apply(&mut self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+        check_kinds(&batch)?;
+        // All or nothing: every expectation is checked before anything changes.
+        for cmd in &batch {
+            if let Some(expect) = cmd.expectation() {
+                if !expect.holds(self.version(cmd.key())) {
+                    return Err(ApplyError::Conflict);
                 }
+            }
+        }
+        let mut replies = Vec::with_capacity(batch.len());
+        let mut commands = batch.into_iter().peekable();
+        while let Some(cmd) = commands.next() {
+            let app = cmd.key().app().cloned();
+            let elsewhere = self.empty_elsewhere(&cmd, app.as_ref());
+            let Some(app) = app else {
+                replies.push(self.run_registry(cmd, elsewhere));
+                continue;
+            };
+            // A batch stays within one app's keys: find its space once for the run of them.
+            let space = self.apps.entry(app).or_default();
+            replies.push(run(space, cmd, elsewhere));
+            let same =
+                |c: &Command| c.key().app() == Some(&app) && !watches_elsewhere(c, Some(&app));
+            while let Some(cmd) = commands.next_if(same) {
+                replies.push(run(space, cmd, None));
+            }
+            if space.is_empty() {
+                self.apps.remove(&app);
+            }
+        }
+        Ok(replies)
+    }
+
+    /// Runs a registry command; `elsewhere` is [`Inner::empty_elsewhere`].
+    fn run_registry(&mut self, cmd: Command, elsewhere: Option<bool>) -> Reply {
+        let r = &mut self.registry;
+        match cmd {
+            Command::ZAdd {
+                member: Member::App(app),
+                score,
+                ..
+            } => {
+                r.add(app.as_str().into(), score);
                 Reply::Done
             }
-            Command::ZRem { key, member } => Reply::Removed(self.remove(&key, &member)?),
+            Command::ZRem {
+                member: Member::App(app),
+                ..
+            } => Reply::Removed(r.remove(app.as_str())),
             Command::ZRemIfEmpty {
-                key,
-                member,
-                watched,
-            } => Reply::Removed(self.set_is_empty(&watched)? && self.remove(&key, &member)?),
+                member: Member::App(app),
+                ..
+            } => {
+                let empty = elsewhere.unwrap_or_else(|| r.is_empty());
+                Reply::Removed(empty && r.remove(app.as_str()))
+            }
             Command::ZRange {
-                key,
                 min,
                 max,
                 limit,
                 rev,
-            } => Reply::Members(match set_of(&key)? {
-                Some((app, set)) => self
-                    .space(app)
-                    .map(|s| s.range(set, min, max, limit, rev))
-                    .unwrap_or_default(),
-                None => self.registry.range(min, max, limit, rev),
-            }),
-            Command::ZCount { key, min, max } => Reply::Count(match set_of(&key)? {
-                Some((app, set)) => self.space(app).map_or(0, |s| s.count(set, min, max)),
-                None => self.registry.count(min, max),
-            }),
-        })
+                ..
+            } => Reply::Members(
+                r.range(min, max, limit, rev)
+                    .into_iter()
+                    .map(|(app, s)| (Member::App(App::from_stored(&app)), s))
+                    .collect(),
+            ),
+            Command::ZCount { min, max, .. } => Reply::Count(r.count(min, max)),
+            // Record commands and other members were refused by `check_kinds`.
+            _ => Reply::Done,
+        }
+    }
+}
+
+/// Runs one command of an app's batch against its space; `elsewhere` is
+/// [`Inner::empty_elsewhere`].
+fn run(space: &mut Space, cmd: Command, elsewhere: Option<bool>) -> Reply {
+    match cmd {
+        Command::Get { key, .. } => match key {
+            Key::Session(_, h) => Reply::Record(space.get(h)),
+            _ => Reply::Record(None),
+        },
+        Command::Put { key, value, .. } => {
+            if let Key::Session(_, h) = key {
+                space.put(h, value);
+            }
+            Reply::Done
+        }
+        Command::Delete { key, .. } => match key {
+            Key::Session(_, h) => Reply::Removed(space.delete(h)),
+            _ => Reply::Removed(false),
+        },
+        Command::ZAdd { key, member, score } => {
+            if let Some(set) = set_of(&key) {
+                space.add(set, &member, score);
+            }
+            Reply::Done
+        }
+        Command::ZRem { key, member } => {
+            Reply::Removed(set_of(&key).is_some_and(|set| space.remove(set, &member)))
+        }
+        Command::ZRemIfEmpty {
+            key,
+            member,
+            watched,
+        } => {
+            let empty =
+                elsewhere.unwrap_or_else(|| set_of(&watched).is_none_or(|w| space.set_is_empty(w)));
+            Reply::Removed(empty && set_of(&key).is_some_and(|set| space.remove(set, &member)))
+        }
+        Command::ZRange {
+            key,
+            min,
+            max,
+            limit,
+            rev,
+        } => Reply::Members(
+            set_of(&key).map_or_else(Vec::new, |set| space.range(set, min, max, limit, rev)),
+        ),
+        Command::ZCount { key, min, max } => {
+            Reply::Count(set_of(&key).map_or(0, |set| space.count(set, min, max)))
+        }
     }
 }
 
@@ -214,34 +309,13 @@ fn not_a_zset(key: &Key) -> ApplyError {
 
 impl SyncStore for MemoryStore {
     fn apply(&self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+        self.lock().apply(batch)
+    }
+
+    /// One lock for the whole operation.
+    fn exclusive(&self, steps: &mut dyn FnMut(&mut ApplyFn<'_>)) -> bool {
         let mut inner = self.lock();
-        // All or nothing: every expectation is checked before anything changes.
-        for cmd in &batch {
-            if let Some(expect) = cmd.expectation() {
-                if !expect.holds(inner.version(cmd.key())) {
-                    return Err(ApplyError::Conflict);
-                }
-            }
-        }
-        // Key-kind errors are found before anything changes, too.
-        for cmd in &batch {
-            let record_cmd = matches!(
-                cmd,
-                Command::Get { .. } | Command::Put { .. } | Command::Delete { .. }
-            );
-            if record_cmd != cmd.key().is_record() {
-                return Err(if record_cmd {
-                    not_a_record(cmd.key())
-                } else {
-                    not_a_zset(cmd.key())
-                });
-            }
-            if let Command::ZRemIfEmpty { watched, .. } = cmd {
-                if watched.is_record() {
-                    return Err(not_a_zset(watched));
-                }
-            }
-        }
-        batch.into_iter().map(|cmd| inner.run(cmd)).collect()
+        steps(&mut |batch| inner.apply(batch));
+        true
     }
 }

@@ -1,16 +1,17 @@
-//! [`Names`]: strings (handles, user ids) mapped to numbered slots holding what is stored under
-//! them.
+//! [`Names`]: byte strings (16-byte handles, user ids) mapped to numbered slots holding what is
+//! stored under them.
 //!
 //! Sorted sets then refer to a member by its slot number (4 bytes, no pointer to chase), and
 //! everything kept for one name shares one slot: one lookup finds it all.
 
 use hashbrown::{DefaultHashBuilder, HashTable};
+use std::cell::Cell;
 use std::hash::BuildHasher;
 use std::ops::{Index, IndexMut};
 
-/// Names up to this many bytes are stored in the slot itself: every handle (43 bytes) and
+/// Names up to this many bytes are stored in the slot itself: every handle (16 bytes) and
 /// most user ids, so a lookup reads no second allocation.
-const INLINE: usize = 46;
+const INLINE: usize = 30;
 
 #[derive(Debug, Clone, Default)]
 enum Name {
@@ -21,29 +22,18 @@ enum Name {
         len: u8,
         bytes: [u8; INLINE],
     },
-    Heap(Box<str>),
+    Heap(Box<[u8]>),
 }
 
 impl Name {
-    fn new(s: &str) -> Self {
+    fn new(s: &[u8]) -> Self {
         match u8::try_from(s.len()) {
             Ok(len) if s.len() <= INLINE => {
                 let mut bytes = [0; INLINE];
-                bytes[..s.len()].copy_from_slice(s.as_bytes());
+                bytes[..s.len()].copy_from_slice(s);
                 Name::Inline { len, bytes }
             }
             _ => Name::Heap(s.into()),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            Name::Vacant => "",
-            // Copied from a `&str`, so always UTF-8.
-            Name::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            Name::Heap(s) => s,
         }
     }
 
@@ -51,7 +41,7 @@ impl Name {
         match self {
             Name::Vacant => &[],
             Name::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Name::Heap(s) => s.as_bytes(),
+            Name::Heap(s) => s,
         }
     }
 }
@@ -67,6 +57,10 @@ pub(crate) struct Names<T> {
     slots: Vec<(Name, T)>,
     free: Vec<u32>,
     hasher: DefaultHashBuilder,
+    /// The slot found last: the commands of one operation name the same session and user
+    /// several times (read, check the version, write), and comparing one name is cheaper
+    /// than hashing it again.
+    last: Cell<Option<u32>>,
 }
 
 impl<T: Default> Names<T> {
@@ -79,21 +73,29 @@ impl<T: Default> Names<T> {
     }
 
     /// The slot of `name`, if it has one.
-    pub(crate) fn find(&self, name: &str) -> Option<u32> {
-        let hash = Self::hash(&self.hasher, name.as_bytes());
-        self.index
-            .find(hash, |&i| {
-                self.slots[i as usize].0.as_bytes() == name.as_bytes()
-            })
-            .copied()
+    pub(crate) fn find(&self, name: &[u8]) -> Option<u32> {
+        if let Some(i) = self.last.get() {
+            if self.slots[i as usize].0.as_bytes() == name {
+                return Some(i);
+            }
+        }
+        let hash = Self::hash(&self.hasher, name);
+        let found = self
+            .index
+            .find(hash, |&i| self.slots[i as usize].0.as_bytes() == name)
+            .copied();
+        if found.is_some() {
+            self.last.set(found);
+        }
+        found
     }
 
     /// The slot of `name`, made (holding `T::default()`) if it has none.
-    pub(crate) fn intern(&mut self, name: &str) -> u32 {
+    pub(crate) fn intern(&mut self, name: &[u8]) -> u32 {
         if let Some(i) = self.find(name) {
             return i;
         }
-        let hash = Self::hash(&self.hasher, name.as_bytes());
+        let hash = Self::hash(&self.hasher, name);
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize].0 = Name::new(name);
@@ -115,6 +117,7 @@ impl<T: Default> Names<T> {
         index.insert_unique(hash, i, |&j| {
             Self::hash(hasher, slots[j as usize].0.as_bytes())
         });
+        self.last.set(Some(i));
         i
     }
 
@@ -126,6 +129,9 @@ impl<T: Default> Names<T> {
         }
         self.slots[i as usize] = (Name::Vacant, T::default());
         self.free.push(i);
+        if self.last.get() == Some(i) {
+            self.last.set(None);
+        }
         if self.index.is_empty() {
             // The last name left: give the memory back.
             *self = Self {
@@ -136,16 +142,25 @@ impl<T: Default> Names<T> {
     }
 
     /// The name of slot `i`.
-    pub(crate) fn name(&self, i: u32) -> &str {
-        self.slots[i as usize].0.as_str()
+    pub(crate) fn name(&self, i: u32) -> &[u8] {
+        self.slots[i as usize].0.as_bytes()
+    }
+
+    /// Every (slot number, (name, slot)), in no particular order.
+    pub(crate) fn iter_slots(&self) -> impl Iterator<Item = (u32, (&[u8], &T))> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, _))| !matches!(n, Name::Vacant))
+            .map(|(i, (n, t))| (i as u32, (n.as_bytes(), t)))
     }
 
     /// Every (name, slot), in no particular order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &T)> {
         self.slots
             .iter()
             .filter(|(n, _)| !matches!(n, Name::Vacant))
-            .map(|(n, t)| (n.as_str(), t))
+            .map(|(n, t)| (n.as_bytes(), t))
     }
 }
 
@@ -170,14 +185,17 @@ mod tests {
     fn interns_finds_releases_and_reuses() {
         let mut n: Names<u8> = Names::default();
         let long = "x".repeat(100);
-        let a = n.intern("a");
-        let b = n.intern(&long);
-        assert_eq!(n.intern("a"), a);
-        assert_eq!((n.find(&long), n.name(b)), (Some(b), long.as_str()));
+        let a = n.intern(b"a");
+        let b = n.intern(long.as_bytes());
+        assert_eq!(n.intern(b"a"), a);
+        assert_eq!(
+            (n.find(long.as_bytes()), n.name(b)),
+            (Some(b), long.as_bytes())
+        );
         n[a] = 7;
         n.release(a);
-        assert_eq!((n.find("a"), n.iter().count()), (None, 1));
-        let c = n.intern("c");
+        assert_eq!((n.find(b"a"), n.iter().count()), (None, 1));
+        let c = n.intern(b"c");
         assert_eq!((c, n[c]), (a, 0));
         assert_eq!(n.iter().count(), 2);
         n.release(b);

@@ -1,5 +1,6 @@
 //! [`Order`]: the members of a large sorted set, by score.
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 /// A large sorted set's members (slot numbers in a [`Names`](super::names::Names)) ordered by
@@ -53,16 +54,16 @@ impl Order {
         self.0.range((min, 0)..=(max, u32::MAX)).count() as u64
     }
 
-    /// Members with `min <= score <= max`, ascending by (score, name) (descending with
-    /// `rev`), at most `limit`; `name` gives a slot's member.
-    pub(crate) fn range<'a>(
+    /// Members with `min <= score <= max` as (slot, score), ascending by score and then by
+    /// member, as `ties` orders two slots (descending with `rev`), at most `limit`.
+    pub(crate) fn range(
         &self,
         min: u64,
         max: u64,
         limit: Option<u32>,
         rev: bool,
-        name: impl Fn(u32) -> &'a str,
-    ) -> Vec<(String, u64)> {
+        ties: impl Fn(u32, u32) -> Ordering,
+    ) -> Vec<(u32, u64)> {
         if min > max {
             return Vec::new();
         }
@@ -72,7 +73,7 @@ impl Order {
         } else {
             take_with_ties(range, limit)
         };
-        in_member_order(picked, limit, rev, name)
+        in_member_order(picked, limit, rev, ties)
     }
 
     /// Every (slot, score).
@@ -83,7 +84,7 @@ impl Order {
 
 /// The first `limit` entries of a run sorted by score, plus any that tie with the last one
 /// (which of the ties make the cut depends on member order).
-fn take_with_ties(
+pub(crate) fn take_with_ties(
     entries: impl Iterator<Item = (u64, u32)>,
     limit: Option<u32>,
 ) -> Vec<(u64, u32)> {
@@ -98,20 +99,21 @@ fn take_with_ties(
     out
 }
 
-/// Sorts `picked` by (score, member), descending with `rev`, and keeps the first `limit`.
-pub(crate) fn in_member_order<'a>(
+/// Sorts `picked` by (score, member), descending with `rev`, and keeps the first `limit`, as
+/// (slot, score).
+pub(crate) fn in_member_order(
     mut picked: Vec<(u64, u32)>,
     limit: Option<u32>,
     rev: bool,
-    name: impl Fn(u32) -> &'a str,
-) -> Vec<(String, u64)> {
+    ties: impl Fn(u32, u32) -> Ordering,
+) -> Vec<(u32, u64)> {
     picked.sort_by(|a, b| {
-        let ord = a.0.cmp(&b.0).then_with(|| name(a.1).cmp(name(b.1)));
+        let ord = a.0.cmp(&b.0).then_with(|| ties(a.1, b.1));
         if rev { ord.reverse() } else { ord }
     });
     picked.truncate(limit.map_or(usize::MAX, |l| l as usize));
     picked
         .into_iter()
-        .map(|(score, slot)| (name(slot).to_owned(), score))
+        .map(|(score, slot)| (slot, score))
         .collect()
 }

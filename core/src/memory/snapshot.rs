@@ -4,23 +4,23 @@
 //! access, expiry, creation time and user id), so loading replays the same index writes the
 //! operations make, and a snapshot cannot hold an index that disagrees with its records.
 //!
-//! File format: the magic bytes `SCSNAP`, a format byte (1), then a postcard-encoded list of
-//! `(app, handle, record bytes)`.
+//! File format: the magic bytes `SCSNAP`, a format byte (2), then a postcard-encoded list of
+//! `(app, handle bytes, record bytes)`.
 
 use super::MemoryStore;
 use crate::error::Error;
 use crate::keys::Key;
 use crate::ops::index::{self, Expiry};
 use crate::record::Record;
-use crate::store::{Command, Expect, SyncStore};
-use crate::token::Handle;
+use crate::store::{Command, Expect, Member, SyncStore};
+use crate::token::{HANDLE_BYTES, Handle};
 use crate::validate::App;
 use std::io::{Read, Write};
 
 const MAGIC: &[u8; 6] = b"SCSNAP";
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
 
-type Entry = (String, String, Vec<u8>);
+type Entry = (String, [u8; HANDLE_BYTES], Vec<u8>);
 
 impl MemoryStore {
     /// Writes every session record to `out`; returns how many.
@@ -45,7 +45,7 @@ impl MemoryStore {
                 .flat_map(|(app, space)| {
                     space
                         .records()
-                        .map(|(h, bytes)| (app.clone(), h.to_owned(), bytes.to_vec()))
+                        .map(|(h, bytes)| (app.as_str().to_owned(), *h.as_bytes(), bytes.to_vec()))
                 })
                 .collect()
         };
@@ -74,7 +74,7 @@ impl MemoryStore {
         for (app, handle, value) in entries {
             let rec = Record::decode(&value)?;
             if rec.alive_at(now) {
-                live.push((App::new(app)?, Handle::new(handle)?, rec));
+                live.push((App::new(app)?, Handle::from_bytes(handle), rec));
             }
         }
         // Oldest access first, so each user's `_users` score ends at their latest access.
@@ -84,17 +84,17 @@ impl MemoryStore {
             index::save(
                 &mut batch,
                 app,
-                handle,
+                *handle,
                 rec,
                 now,
                 Expect::Any,
                 Expiry::Exact,
             );
-            index::enlist(&mut batch, app, handle, rec);
+            index::enlist(&mut batch, app, *handle, rec);
             self.apply(batch).map_err(|e| Error::store(e.to_string()))?;
             let register = vec![Command::ZAdd {
                 key: Key::Apps,
-                member: app.as_str().to_owned(),
+                member: Member::App(*app),
                 score: rec.created,
             }];
             self.apply(register)

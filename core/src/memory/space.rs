@@ -1,9 +1,9 @@
 //! [`Space`]: one app's records and sorted sets, laid out by what they are keyed by.
 //!
-//! Every value keyed by a session handle shares the handle's slot: its record, its scores in
-//! `_sessions` and `_expiry`. Every value keyed by a user id shares the user's slot: their
-//! score in `_users` and their set `us:<id>`. So `get` finds a session's record and both of its
-//! scores with one lookup, and a handle is stored once however many sets hold it.
+//! Every value keyed by a session handle shares the handle's slot: its record and its score in
+//! `_expiry`. Every value keyed by a user id shares the user's slot: their score in `_users`
+//! and their set `us:<id>`. So `get` finds a session's record with one lookup, and a handle
+//! is stored once however many sets hold it.
 //!
 //! This is only a layout: every key still behaves exactly as the protocol says, including
 //! members that have no record (a `ZAdd` before its `Put`, or an orphan): a slot lives while
@@ -12,13 +12,14 @@
 use super::members::Members;
 use super::names::Names;
 use super::order::Order;
-use crate::store::Stored;
+use super::recency::Recency;
+use crate::store::{Member, Stored};
+use crate::token::{HANDLE_BYTES, Handle};
+use crate::validate::UserId;
 
 /// Which of an app's sorted sets.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Set<'a> {
-    /// `_sessions`: handles by last access.
-    Sessions,
     /// `_expiry`: handles by expiry.
     Expiry,
     /// `_users`: user ids by last access.
@@ -34,8 +35,6 @@ struct HandleSlot {
     value: Box<[u8]>,
     /// The record's version; 0: no record.
     version: u64,
-    /// Score in `_sessions`.
-    access: Option<u64>,
     /// Score in `_expiry`.
     expiry: Option<u64>,
     /// How many `us:<id>` sets hold the handle.
@@ -44,15 +43,13 @@ struct HandleSlot {
 
 impl HandleSlot {
     fn is_empty(&self) -> bool {
-        self.version == 0 && self.access.is_none() && self.expiry.is_none() && self.lists == 0
+        self.version == 0 && self.expiry.is_none() && self.lists == 0
     }
 }
 
-/// What is stored under one user id.
+/// What is stored under one user id (their score in `_users` is kept by [`Recency`]).
 #[derive(Debug, Default)]
 struct UserSlot {
-    /// Score in `_users`.
-    active: Option<u64>,
     /// The set `us:<id>` (empty: absent).
     sessions: Members,
 }
@@ -62,9 +59,23 @@ struct UserSlot {
 pub(crate) struct Space {
     handles: Names<HandleSlot>,
     users: Names<UserSlot>,
-    sessions: Order,
     expiry: Order,
-    active: Order,
+    /// `_users`: every access moves a user to the newest score.
+    active: Recency,
+}
+
+/// The handle stored under a slot's name (always 16 bytes: only handles are interned there).
+fn handle_of(name: &[u8]) -> Handle {
+    let mut bytes = [0; HANDLE_BYTES];
+    if name.len() == HANDLE_BYTES {
+        bytes.copy_from_slice(name);
+    }
+    Handle::from_bytes(bytes)
+}
+
+/// A user slot's name as text (always UTF-8: interned from a `&str`).
+fn text_of(name: &[u8]) -> &str {
+    std::str::from_utf8(name).unwrap_or_default()
 }
 
 impl Space {
@@ -73,35 +84,35 @@ impl Space {
     }
 
     /// Every record as (handle, bytes), for snapshots.
-    pub(crate) fn records(&self) -> impl Iterator<Item = (&str, &[u8])> {
+    pub(crate) fn records(&self) -> impl Iterator<Item = (Handle, &[u8])> {
         self.handles
             .iter()
             .filter(|(_, s)| s.version > 0)
-            .map(|(h, s)| (h, &*s.value))
+            .map(|(h, s)| (handle_of(h), &*s.value))
     }
 
     pub(crate) fn record_count(&self) -> usize {
         self.handles.iter().filter(|(_, s)| s.version > 0).count()
     }
 
-    fn record(&self, handle: &str) -> Option<&HandleSlot> {
-        let slot = &self.handles[self.handles.find(handle)?];
+    fn record(&self, handle: Handle) -> Option<&HandleSlot> {
+        let slot = &self.handles[self.handles.find(handle.as_bytes())?];
         (slot.version > 0).then_some(slot)
     }
 
-    pub(crate) fn version(&self, handle: &str) -> Option<u64> {
+    pub(crate) fn version(&self, handle: Handle) -> Option<u64> {
         self.record(handle).map(|s| s.version)
     }
 
-    pub(crate) fn get(&self, handle: &str) -> Option<Stored> {
+    pub(crate) fn get(&self, handle: Handle) -> Option<Stored> {
         self.record(handle).map(|s| Stored {
             value: s.value.to_vec(),
             version: s.version,
         })
     }
 
-    pub(crate) fn put(&mut self, handle: &str, value: Vec<u8>) {
-        let i = self.handles.intern(handle);
+    pub(crate) fn put(&mut self, handle: Handle, value: Vec<u8>) {
+        let i = self.handles.intern(handle.as_bytes());
         let slot = &mut self.handles[i];
         if slot.value.len() == value.len() {
             // Rewrites usually keep the length: reuse the allocation rather than free a cold
@@ -114,8 +125,8 @@ impl Space {
     }
 
     /// Deletes the record; true when there was one.
-    pub(crate) fn delete(&mut self, handle: &str) -> bool {
-        let Some(i) = self.handles.find(handle) else {
+    pub(crate) fn delete(&mut self, handle: Handle) -> bool {
+        let Some(i) = self.handles.find(handle.as_bytes()) else {
             return false;
         };
         let slot = &mut self.handles[i];
@@ -123,7 +134,6 @@ impl Space {
             return false;
         }
         *slot = HandleSlot {
-            access: slot.access,
             expiry: slot.expiry,
             lists: slot.lists,
             ..HandleSlot::default()
@@ -132,49 +142,52 @@ impl Space {
         true
     }
 
-    pub(crate) fn add(&mut self, set: Set<'_>, member: &str, score: u64) {
-        match set {
-            Set::Sessions | Set::Expiry => {
-                let i = self.handles.intern(member);
-                let (order, at) = self.handle_score(set, i);
-                order.rescore(at, i, score);
+    /// Adds `member` to `set` (the caller checked that its kind suits the set).
+    pub(crate) fn add(&mut self, set: Set<'_>, member: &Member, score: u64) {
+        match (set, member) {
+            (Set::Expiry, Member::Handle(h)) => {
+                let i = self.handles.intern(h.as_bytes());
+                self.expiry.rescore(&mut self.handles[i].expiry, i, score);
             }
-            Set::Users => {
-                let u = self.users.intern(member);
-                self.active.rescore(&mut self.users[u].active, u, score);
+            (Set::Users, Member::Id(id)) => {
+                let u = self.users.intern(id.as_str().as_bytes());
+                self.active.rescore(u, score);
             }
-            Set::User(id) => {
-                let u = self.users.intern(id);
-                let i = self.handles.intern(member);
+            (Set::User(id), Member::Handle(h)) => {
+                let u = self.users.intern(id.as_bytes());
+                let i = self.handles.intern(h.as_bytes());
                 if self.users[u].sessions.add(i, score) {
                     self.handles[i].lists += 1;
                 }
             }
+            _ => {}
         }
     }
 
     /// Removes `member` from `set`; true when it was there.
-    pub(crate) fn remove(&mut self, set: Set<'_>, member: &str) -> bool {
-        match set {
-            Set::Sessions | Set::Expiry => {
-                let Some(i) = self.handles.find(member) else {
+    pub(crate) fn remove(&mut self, set: Set<'_>, member: &Member) -> bool {
+        match (set, member) {
+            (Set::Expiry, Member::Handle(h)) => {
+                let Some(i) = self.handles.find(h.as_bytes()) else {
                     return false;
                 };
-                let (order, at) = self.handle_score(set, i);
-                let removed = order.unscore(at, i);
+                let removed = self.expiry.unscore(&mut self.handles[i].expiry, i);
                 self.release_handle(i);
                 removed
             }
-            Set::Users => {
-                let Some(u) = self.users.find(member) else {
+            (Set::Users, Member::Id(id)) => {
+                let Some(u) = self.users.find(id.as_str().as_bytes()) else {
                     return false;
                 };
-                let removed = self.active.unscore(&mut self.users[u].active, u);
+                let removed = self.active.unscore(u);
                 self.release_user(u);
                 removed
             }
-            Set::User(id) => {
-                let (Some(u), Some(i)) = (self.users.find(id), self.handles.find(member)) else {
+            (Set::User(id), Member::Handle(h)) => {
+                let (Some(u), Some(i)) = (
+                    self.users.find(id.as_bytes()),
+                    self.handles.find(h.as_bytes()),
+                ) else {
                     return false;
                 };
                 if !self.users[u].sessions.remove(i) {
@@ -185,29 +198,28 @@ impl Space {
                 self.release_user(u);
                 true
             }
+            _ => false,
         }
     }
 
     pub(crate) fn set_is_empty(&self, set: Set<'_>) -> bool {
         match set {
-            Set::Sessions => self.sessions.is_empty(),
             Set::Expiry => self.expiry.is_empty(),
             Set::Users => self.active.is_empty(),
             Set::User(id) => self
                 .users
-                .find(id)
+                .find(id.as_bytes())
                 .is_none_or(|u| self.users[u].sessions.is_empty()),
         }
     }
 
     pub(crate) fn count(&self, set: Set<'_>, min: u64, max: u64) -> u64 {
         match set {
-            Set::Sessions => self.sessions.count(min, max),
             Set::Expiry => self.expiry.count(min, max),
             Set::Users => self.active.count(min, max),
             Set::User(id) => self
                 .users
-                .find(id)
+                .find(id.as_bytes())
                 .map_or(0, |u| self.users[u].sessions.count(min, max)),
         }
     }
@@ -219,16 +231,32 @@ impl Space {
         max: u64,
         limit: Option<u32>,
         rev: bool,
-    ) -> Vec<(String, u64)> {
-        let handle = |i| self.handles.name(i);
+    ) -> Vec<(Member, u64)> {
+        // Ties go by the member's text, as a store of strings (Redis) orders them.
+        let handle = |i| handle_of(self.handles.name(i));
+        let handle_ties = |a, b| handle(a).text().as_str().cmp(handle(b).text().as_str());
+        let handles = |v: Vec<(u32, u64)>| -> Vec<(Member, u64)> {
+            v.into_iter()
+                .map(|(i, s)| (Member::Handle(handle(i)), s))
+                .collect()
+        };
         match set {
-            Set::Sessions => self.sessions.range(min, max, limit, rev, handle),
-            Set::Expiry => self.expiry.range(min, max, limit, rev, handle),
-            Set::Users => self
-                .active
-                .range(min, max, limit, rev, |u| self.users.name(u)),
-            Set::User(id) => self.users.find(id).map_or_else(Vec::new, |u| {
-                self.users[u].sessions.range(min, max, limit, rev, handle)
+            Set::Expiry => handles(self.expiry.range(min, max, limit, rev, handle_ties)),
+            Set::Users => {
+                let name = |u| self.users.name(u);
+                let ties = |a, b| name(a).cmp(name(b));
+                self.active
+                    .range(min, max, limit, rev, ties)
+                    .into_iter()
+                    .map(|(u, s)| (Member::Id(UserId::from_stored(text_of(name(u)))), s))
+                    .collect()
+            }
+            Set::User(id) => self.users.find(id.as_bytes()).map_or_else(Vec::new, |u| {
+                handles(
+                    self.users[u]
+                        .sessions
+                        .range(min, max, limit, rev, handle_ties),
+                )
             }),
         }
     }
@@ -237,55 +265,40 @@ impl Space {
     /// set name for sorted sets. For [`MemoryStore::dump`](super::MemoryStore::dump).
     pub(crate) fn dump(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let mut sessions = Vec::new();
         let mut expiry = Vec::new();
         for (h, slot) in self.handles.iter() {
+            let h = handle_of(h);
             if slot.version > 0 {
                 out.push((
                     format!("s:{h}"),
                     format!("v{} {:?}", slot.version, slot.value),
                 ));
             }
-            if let Some(s) = slot.access {
-                sessions.push(format!("{h}={s}"));
-            }
             if let Some(s) = slot.expiry {
                 expiry.push(format!("{h}={s}"));
             }
         }
         let mut active = Vec::new();
-        for (id, slot) in self.users.iter() {
-            if let Some(s) = slot.active {
+        for (u, (id, slot)) in self.users.iter_slots() {
+            let id = text_of(id);
+            if let Some(s) = self.active.score(u) {
                 active.push(format!("{id}={s}"));
             }
             if !slot.sessions.is_empty() {
                 let members = slot
                     .sessions
                     .iter()
-                    .map(|(i, s)| format!("{}={s}", self.handles.name(i)))
+                    .map(|(i, s)| format!("{}={s}", handle_of(self.handles.name(i))))
                     .collect();
                 out.push((format!("us:{id}"), joined(members)));
             }
         }
-        for (name, members) in [
-            ("_sessions", sessions),
-            ("_users", active),
-            ("_expiry", expiry),
-        ] {
+        for (name, members) in [("_users", active), ("_expiry", expiry)] {
             if !members.is_empty() {
                 out.push((name.to_owned(), joined(members)));
             }
         }
         out
-    }
-
-    /// The order and the score of handle slot `i` in `_sessions` or `_expiry`.
-    fn handle_score(&mut self, set: Set<'_>, i: u32) -> (&mut Order, &mut Option<u64>) {
-        let slot = &mut self.handles[i];
-        match set {
-            Set::Expiry => (&mut self.expiry, &mut slot.expiry),
-            _ => (&mut self.sessions, &mut slot.access),
-        }
     }
 
     fn release_handle(&mut self, i: u32) {
@@ -295,8 +308,7 @@ impl Space {
     }
 
     fn release_user(&mut self, u: u32) {
-        let slot = &self.users[u];
-        if slot.active.is_none() && slot.sessions.is_empty() {
+        if self.active.score(u).is_none() && self.users[u].sessions.is_empty() {
             self.users.release(u);
         }
     }

@@ -3,7 +3,7 @@
 
 use super::MemoryStore;
 use crate::keys::Key;
-use crate::store::{ApplyError, Batch, Command, Expect, Reply, Stored, SyncStore};
+use crate::store::{ApplyError, Batch, Command, Expect, Member, Reply, Stored, SyncStore};
 use crate::token::Handle;
 use crate::validate::{App, UserId};
 use proptest::prelude::*;
@@ -54,29 +54,34 @@ impl Reference {
             }
             Command::Delete { .. } => Reply::Removed(self.records.remove(&key).is_some()),
             Command::ZAdd { member, score, .. } => {
+                let member = member.as_text().into_owned();
                 self.sets.entry(key).or_default().insert(member, score);
                 Reply::Done
             }
-            Command::ZRem { member, .. } => Reply::Removed(self.zrem(&key, &member)),
+            Command::ZRem { member, .. } => Reply::Removed(self.zrem(&key, &member.as_text())),
             Command::ZRemIfEmpty {
                 member, watched, ..
             } => {
                 let empty = !self.sets.contains_key(&watched.render("rs"));
-                Reply::Removed(empty && self.zrem(&key, &member))
+                Reply::Removed(empty && self.zrem(&key, &member.as_text()))
             }
             Command::ZRange {
                 min,
                 max,
                 limit,
                 rev,
-                ..
+                key: set,
             } => {
                 let mut v = inside(min, max);
                 if rev {
                     v.reverse();
                 }
                 v.truncate(limit.map_or(usize::MAX, |l| l as usize));
-                Reply::Members(v)
+                let kind = set.member_kind().unwrap();
+                let typed = v
+                    .into_iter()
+                    .map(|(m, s)| (Member::from_text(kind, &m).unwrap(), s));
+                Reply::Members(typed.collect())
             }
             Command::ZCount { min, max, .. } => Reply::Count(inside(min, max).len() as u64),
         }
@@ -109,27 +114,38 @@ impl Reference {
     }
 }
 
-/// Few names, so that commands collide: handles (one longer than a slot holds inline) and
-/// user ids, used as members of any set.
-const NAMES: [&str; 5] = [
-    "h1",
-    "h2",
+/// Few names, so that commands collide: user ids (one longer than a slot holds inline), and
+/// as many handles (whose text order differs from their byte order).
+const NAMES: [&str; 4] = [
     "u1",
-    "a-name-longer-than-forty-six-bytes-so-it-lives-on-the-heap",
+    "u2",
+    "a-name-longer-than-thirty-bytes-so-it-lives-on-the-heap",
     "é",
 ];
 
+fn handle(i: usize) -> Handle {
+    // Bytes 0x00.., 0xf8.., 0x3f..: texts "AA…", "-A…", "Pw…" sort unlike the bytes.
+    Handle::from_bytes([[0u8; 16], [0xf8; 16], [0x3f; 16], [7; 16]][i % 4])
+}
+
+/// A sorted-set key with a member of the kind it holds.
+fn set_and_member() -> impl Strategy<Value = (Key, Member)> + Clone {
+    let app = prop::sample::select(vec!["app", "other"]).prop_map(App::from_stored);
+    (app, 0..4usize, 0..4usize).prop_map(|(a, k, n)| match k {
+        0 => (Key::Expiry(a), Member::Handle(handle(n))),
+        1 => (Key::Users(a), Member::Id(UserId::from_stored(NAMES[n]))),
+        2 => (
+            Key::UserSessions(a, UserId::from_stored(NAMES[n])),
+            Member::Handle(handle(n + 1)),
+        ),
+        _ => (Key::Apps, Member::App(a)),
+    })
+}
+
 fn command() -> impl Strategy<Value = Command> {
-    let app = prop::sample::select(vec!["app", "other"]).prop_map(|a| App::from_stored(a.into()));
-    let name = prop::sample::select(NAMES.to_vec()).prop_map(String::from);
-    let set = (app.clone(), 0..5usize, name.clone()).prop_map(|(a, k, n)| match k {
-        0 => Key::Sessions(a),
-        1 => Key::Expiry(a),
-        2 => Key::Users(a),
-        3 => Key::UserSessions(a, UserId::from_stored(n)),
-        _ => Key::Apps,
-    });
-    let record = (app, name.clone()).prop_map(|(a, n)| Key::Session(a, Handle::from_stored(n)));
+    let app = prop::sample::select(vec!["app", "other"]).prop_map(App::from_stored);
+    let set = || set_and_member().prop_map(|(k, _)| k);
+    let record = (app, 0..4usize).prop_map(|(a, n)| Key::Session(a, handle(n)));
     let expect = prop_oneof![
         Just(Expect::Any),
         Just(Expect::Absent),
@@ -137,7 +153,7 @@ fn command() -> impl Strategy<Value = Command> {
     ];
     let score = 0..4u64;
     prop_oneof![
-        record.clone().prop_map(|key| Command::Get { key }),
+        (record.clone(), any::<bool>()).prop_map(|(key, cached)| Command::Get { key, cached }),
         (
             record.clone(),
             prop::collection::vec(any::<u8>(), 0..3),
@@ -150,13 +166,13 @@ fn command() -> impl Strategy<Value = Command> {
                 expect
             }),
         (record, expect).prop_map(|(key, expect)| Command::Delete { key, expect }),
-        (set.clone(), name.clone(), score.clone()).prop_map(|(key, member, score)| Command::ZAdd {
+        (set_and_member(), score.clone()).prop_map(|((key, member), score)| Command::ZAdd {
             key,
             member,
             score
         }),
-        (set.clone(), name.clone()).prop_map(|(key, member)| Command::ZRem { key, member }),
-        (set.clone(), name, set.clone()).prop_map(|(key, member, watched)| {
+        set_and_member().prop_map(|(key, member)| Command::ZRem { key, member }),
+        (set_and_member(), set()).prop_map(|((key, member), watched)| {
             Command::ZRemIfEmpty {
                 key,
                 member,
@@ -164,7 +180,7 @@ fn command() -> impl Strategy<Value = Command> {
             }
         }),
         (
-            set.clone(),
+            set(),
             score.clone(),
             score.clone(),
             prop::option::of(0..3u32),
@@ -177,7 +193,7 @@ fn command() -> impl Strategy<Value = Command> {
                 limit,
                 rev
             }),
-        (set, score.clone(), score).prop_map(|(key, min, max)| Command::ZCount { key, min, max }),
+        (set(), score.clone(), score).prop_map(|(key, min, max)| Command::ZCount { key, min, max }),
     ]
 }
 

@@ -12,7 +12,7 @@ use crate::event::{Event, EventKind, Reason};
 use crate::keys::Key;
 use crate::machine::{Flow, Replies, Step};
 use crate::record::Record;
-use crate::store::{Batch, Command, Expect, Reply};
+use crate::store::{Batch, Command, Expect, Member, Reply};
 use crate::token::Handle;
 use crate::validate::{App, UserId};
 use std::collections::VecDeque;
@@ -44,7 +44,7 @@ enum Phase {
         requested: u32,
     },
     Read {
-        handles: Vec<String>,
+        handles: Vec<Handle>,
         full: bool,
     },
     Write {
@@ -98,9 +98,9 @@ impl BulkFlow {
         };
         let requested = self.remaining();
         let (key, max) = match &self.bulk {
-            Bulk::KillSoid(id) => (Key::UserSessions(app.clone(), id.clone()), u64::MAX),
-            Bulk::KillAll => (Key::Sessions(app.clone()), u64::MAX),
-            Bulk::Sweep(_) => (Key::Expiry(app.clone()), self.now),
+            Bulk::KillSoid(id) => (Key::UserSessions(*app, id.clone()), u64::MAX),
+            Bulk::KillAll => (Key::Expiry(*app), u64::MAX),
+            Bulk::Sweep(_) => (Key::Expiry(*app), self.now),
         };
         self.phase = Phase::Range { requested };
         Step::Run(vec![Command::ZRange {
@@ -123,7 +123,7 @@ impl BulkFlow {
     /// Plans the removal batch for one chunk of ranged handles and their records.
     fn plan(
         &mut self,
-        handles: Vec<String>,
+        handles: Vec<Handle>,
         full: bool,
         replies: Vec<Reply>,
     ) -> Result<Step<Removal>, Error> {
@@ -131,19 +131,18 @@ impl BulkFlow {
             return Ok(Step::Done(Ok(self.done)));
         };
         let mut replies = Replies::new(replies);
-        let mut batch: Batch = Vec::with_capacity(handles.len() * 6);
+        let mut batch: Batch = Vec::with_capacity(handles.len() * 4);
         let mut events = Vec::new();
         let mut count = 0;
         let ranged = handles.len() as u32;
-        for h in handles {
-            let handle = Handle::from_stored(h);
+        for handle in handles {
             let Some(stored) = replies.record()? else {
                 // The store dropped the record already (its TTL hint); clean what we can.
-                index::unindex(&mut batch, &app, &handle);
+                index::unindex(&mut batch, &app, handle);
                 match &self.bulk {
                     Bulk::KillSoid(id) => batch.push(Command::ZRem {
-                        key: Key::UserSessions(app.clone(), id.clone()),
-                        member: handle.as_str().to_owned(),
+                        key: Key::UserSessions(app, id.clone()),
+                        member: Member::Handle(handle),
                     }),
                     Bulk::Sweep(_) => count += 1,
                     Bulk::KillAll => {}
@@ -157,8 +156,8 @@ impl BulkFlow {
                 (true, None) => {
                     // Swept but alive: an access slid it after we ranged. Re-score it.
                     batch.push(Command::ZAdd {
-                        key: Key::Expiry(app.clone()),
-                        member: handle.as_str().to_owned(),
+                        key: Key::Expiry(app),
+                        member: Member::Handle(handle),
                         score: rec.expires(),
                     });
                     continue;
@@ -172,14 +171,14 @@ impl BulkFlow {
             index::remove(
                 &mut batch,
                 &app,
-                &handle,
+                handle,
                 Some(&rec.id),
                 Expect::Version(stored.version),
             );
             events.push(Event {
                 kind: EventKind::Destroyed(reason),
-                app: app.clone(),
-                id: UserId::from_stored(rec.id),
+                app,
+                id: rec.id,
                 handle,
             });
         }
@@ -200,7 +199,13 @@ impl BulkFlow {
         match std::mem::replace(&mut self.phase, Phase::Apps) {
             Phase::Apps => {
                 let apps = Replies::new(replies).members()?;
-                self.apps = apps.into_iter().map(|(a, _)| App::from_stored(a)).collect();
+                self.apps = apps
+                    .into_iter()
+                    .filter_map(|(m, _)| match m {
+                        Member::App(app) => Some(app),
+                        _ => None,
+                    })
+                    .collect();
                 Ok(self.range())
             }
             Phase::Range { requested } => {
@@ -210,14 +215,22 @@ impl BulkFlow {
                     return Ok(self.range());
                 }
                 let full = members.len() as u32 >= requested;
-                let handles: Vec<String> = members.into_iter().map(|(m, _)| m).collect();
+                let handles: Vec<Handle> = members
+                    .into_iter()
+                    .filter_map(|(m, _)| match m {
+                        Member::Handle(h) => Some(h),
+                        _ => None,
+                    })
+                    .collect();
                 let app = self.apps.front().cloned();
+                // Fresh reads: a sweep re-scores a live session it meets without a versioned
+                // write, so a stale read could misplace it in `_expiry`.
                 let gets = handles
                     .iter()
-                    .filter_map(|h| {
-                        let app = app.clone()?;
+                    .filter_map(|&h| {
                         Some(Command::Get {
-                            key: Key::Session(app, Handle::from_stored(h.clone())),
+                            key: Key::Session(app?, h),
+                            cached: false,
                         })
                     })
                     .collect();
@@ -264,7 +277,7 @@ impl BulkFlow {
         };
         self.phase = Phase::Probe;
         Step::Run(vec![Command::ZCount {
-            key: Key::Expiry(app.clone()),
+            key: Key::Expiry(*app),
             min: 0,
             max: self.now,
         }])

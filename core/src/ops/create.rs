@@ -7,7 +7,7 @@ use crate::input::NewSession;
 use crate::keys::Key;
 use crate::machine::{Flow, Step};
 use crate::record::Record;
-use crate::store::{Command, Expect, Reply};
+use crate::store::{Command, Expect, Member, Reply};
 use crate::token::{Handle, Token};
 
 /// The flow of `create`: write the record (it must not exist) with its index entries, then
@@ -40,7 +40,7 @@ impl Flow for CreateFlow {
     fn start(&mut self) -> Step<Token> {
         let i = &self.input;
         let rec = Record {
-            id: i.id.as_str().to_owned(),
+            id: i.id.clone(),
             ip: i.ip.as_str().to_owned(),
             r: 1,
             w: 1,
@@ -51,20 +51,25 @@ impl Flow for CreateFlow {
             lifetime: i.lifetime,
             d: i.d.as_ref().map(|d| d.as_json().to_owned()),
         };
-        // A conflict here means the handle exists already (a 2^-381 event); the retry re-runs
-        // this and conflicts again, so `create` fails with `conflict` rather than overwrite.
-        let mut batch = Vec::with_capacity(5);
+        // A conflict here means the handle exists already (with 128-bit handles, about 2^-64
+        // even at four billion sessions); the retry re-runs this and conflicts again, so
+        // `create` fails with `conflict` rather than overwrite.
+        let mut batch = Vec::with_capacity(4);
         index::save(
             &mut batch,
             &i.app,
-            &self.handle,
+            self.handle,
             &rec,
             self.now,
             Expect::Absent,
             Expiry::Exact,
         );
-        index::enlist(&mut batch, &i.app, &self.handle, &rec);
+        index::enlist(&mut batch, &i.app, self.handle, &rec);
         Step::Run(batch)
+    }
+
+    fn one_session(&self) -> bool {
+        true
     }
 
     fn next(&mut self, _replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<Token> {
@@ -72,13 +77,13 @@ impl Flow for CreateFlow {
             self.registered = true;
             events.push(Event {
                 kind: EventKind::Created,
-                app: self.input.app.clone(),
+                app: self.input.app,
                 id: self.input.id.clone(),
-                handle: self.handle.clone(),
+                handle: self.handle,
             });
             return Step::Run(vec![Command::ZAdd {
                 key: Key::Apps,
-                member: self.input.app.as_str().to_owned(),
+                member: Member::App(self.input.app),
                 score: self.now,
             }]);
         }

@@ -1,7 +1,7 @@
 //! The batch pieces that keep a session's record and its index entries in step.
 //!
 //! Every write of a session goes through [`save`] and every removal through [`remove`], so the
-//! indexes (`_sessions`, `_users`, `_expiry`, `us:<id>`) cannot drift from the records.
+//! indexes (`_users`, `_expiry`, `us:<id>`) cannot drift from the records.
 //!
 //! **`_expiry` holds a lower bound.** A session's `_expiry` score is never later than its real
 //! expiry, but may be earlier: an access (`get`, `touch`, `set`) only ever moves the expiry
@@ -12,7 +12,7 @@
 
 use crate::keys::Key;
 use crate::record::Record;
-use crate::store::{Batch, Command, Expect};
+use crate::store::{Batch, Command, Expect, Member};
 use crate::token::Handle;
 use crate::validate::{App, UserId};
 
@@ -26,47 +26,42 @@ pub(crate) enum Expiry {
     Kept,
 }
 
-/// Writes `rec` under `handle` and moves its index entries to its last access (and, with
-/// [`Expiry::Exact`], its expiry).
+/// Writes `rec` under `handle` and moves its user's `_users` entry to its last access (and,
+/// with [`Expiry::Exact`], its `_expiry` entry to its expiry).
 pub(crate) fn save(
     batch: &mut Batch,
     app: &App,
-    handle: &Handle,
+    handle: Handle,
     rec: &Record,
     now: u64,
     expect: Expect,
     expiry: Expiry,
 ) {
     batch.push(Command::Put {
-        key: Key::Session(app.clone(), handle.clone()),
+        key: Key::Session(*app, handle),
         value: rec.encode(),
         ttl_ms: rec.ttl_hint(now),
         expect,
     });
     batch.push(Command::ZAdd {
-        key: Key::Sessions(app.clone()),
-        member: handle.as_str().to_owned(),
-        score: rec.last,
-    });
-    batch.push(Command::ZAdd {
-        key: Key::Users(app.clone()),
-        member: rec.id.clone(),
+        key: Key::Users(*app),
+        member: Member::Id(rec.id.clone()),
         score: rec.last,
     });
     if expiry == Expiry::Exact {
         batch.push(Command::ZAdd {
-            key: Key::Expiry(app.clone()),
-            member: handle.as_str().to_owned(),
+            key: Key::Expiry(*app),
+            member: Member::Handle(handle),
             score: rec.expires(),
         });
     }
 }
 
 /// Adds `handle` to its user's index (at creation, or when `regenerate` renames it).
-pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: &Handle, rec: &Record) {
+pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: Handle, rec: &Record) {
     batch.push(Command::ZAdd {
-        key: Key::UserSessions(app.clone(), UserId::from_stored(rec.id.clone())),
-        member: handle.as_str().to_owned(),
+        key: Key::UserSessions(*app, rec.id.clone()),
+        member: Member::Handle(handle),
         score: rec.created,
     });
 }
@@ -76,39 +71,37 @@ pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: &Handle, rec: &Record
 ///
 /// With the user's `id` (read from the record), the user index loses the handle too, and the
 /// user leaves `_users` when that was their last session. Without it (the record is already
-/// gone), only the app-wide indexes are cleaned.
+/// gone), only `_expiry` is cleaned.
 pub(crate) fn remove(
     batch: &mut Batch,
     app: &App,
-    handle: &Handle,
-    id: Option<&str>,
+    handle: Handle,
+    id: Option<&UserId>,
     expect: Expect,
 ) {
     batch.push(Command::Delete {
-        key: Key::Session(app.clone(), handle.clone()),
+        key: Key::Session(*app, handle),
         expect,
     });
     unindex(batch, app, handle);
     if let Some(id) = id {
-        let user = Key::UserSessions(app.clone(), UserId::from_stored(id.to_owned()));
+        let user = Key::UserSessions(*app, id.clone());
         batch.push(Command::ZRem {
             key: user.clone(),
-            member: handle.as_str().to_owned(),
+            member: Member::Handle(handle),
         });
         batch.push(Command::ZRemIfEmpty {
-            key: Key::Users(app.clone()),
-            member: id.to_owned(),
+            key: Key::Users(*app),
+            member: Member::Id(id.clone()),
             watched: user,
         });
     }
 }
 
-/// Removes `handle` from the app-wide session indexes.
-pub(crate) fn unindex(batch: &mut Batch, app: &App, handle: &Handle) {
-    for key in [Key::Sessions(app.clone()), Key::Expiry(app.clone())] {
-        batch.push(Command::ZRem {
-            key,
-            member: handle.as_str().to_owned(),
-        });
-    }
+/// Removes `handle` from the app-wide session index (`_expiry`).
+pub(crate) fn unindex(batch: &mut Batch, app: &App, handle: Handle) {
+    batch.push(Command::ZRem {
+        key: Key::Expiry(*app),
+        member: Member::Handle(handle),
+    });
 }

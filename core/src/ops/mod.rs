@@ -35,31 +35,27 @@ pub fn create(input: NewSession, token: Token, now: u64) -> Op<CreateFlow> {
     Op::new(CreateFlow::new(input, token, now))
 }
 
-/// `get`, `touch`, `set` or `setTtl`, by `access`.
-pub fn access(app: App, token: &Token, access: Access, now: u64) -> AccessOp {
-    Op::new(SingleFlow::new(
-        app,
-        token.handle(),
-        now,
-        AccessChange::new(access),
-    ))
+/// `get`, `touch`, `set` or `setTtl` of the session with this handle (a token's
+/// [`Token::handle`], or [`Handle::of_token`]), by `access`.
+pub fn access(app: App, handle: Handle, access: Access, now: u64) -> AccessOp {
+    Op::new(SingleFlow::new(app, handle, now, AccessChange::new(access)))
 }
 
 /// `get`: the session as it was, then count the read and slide the expiry.
-pub fn get(app: App, token: &Token, now: u64) -> AccessOp {
-    access(app, token, Access::Get, now)
+pub fn get(app: App, handle: Handle, now: u64) -> AccessOp {
+    access(app, handle, Access::Get, now)
 }
 
 /// `set`: merge `d` and count a write.
-pub fn set(app: App, token: &Token, d: Patch, now: u64) -> AccessOp {
-    access(app, token, Access::Set(d), now)
+pub fn set(app: App, handle: Handle, d: Patch, now: u64) -> AccessOp {
+    access(app, handle, Access::Set(d), now)
 }
 
 /// `regenerate`: move the session to `new_token`; the old token is dead at once.
-pub fn regenerate(app: App, token: &Token, new_token: Token, now: u64) -> RegenerateOp {
+pub fn regenerate(app: App, handle: Handle, new_token: Token, now: u64) -> RegenerateOp {
     Op::new(SingleFlow::new(
         app,
-        token.handle(),
+        handle,
         now,
         Regenerate::new(new_token),
     ))

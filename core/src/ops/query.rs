@@ -6,7 +6,7 @@ use crate::keys::Key;
 use crate::machine::{Flow, Replies, Step};
 use crate::record::Record;
 use crate::session::{Listed, Session};
-use crate::store::{Command, Reply};
+use crate::store::{Command, Member, Reply};
 use crate::token::Handle;
 use crate::validate::{App, UserId};
 
@@ -35,7 +35,7 @@ impl Flow for ActivityFlow {
 
     fn start(&mut self) -> Step<u64> {
         Step::Run(vec![Command::ZCount {
-            key: Key::Users(self.app.clone()),
+            key: Key::Users(self.app),
             min: since(self.now, self.dt),
             max: u64::MAX,
         }])
@@ -55,14 +55,29 @@ pub(crate) enum Listing {
     User(UserId),
 }
 
-/// `soapp` and `soid`: range an index, then read the records it names. Expired and missing
+/// `soapp` and `soid`: find the handles, then read the records they name. Expired and missing
 /// sessions are left out (and left for `sweep`): a listing never writes.
+///
+/// `soid` ranges the user's index. `soapp` ranges `_users` for the users accessed within
+/// `dt` (a user's score is their latest access), then their indexes, and keeps the sessions
+/// whose own last access is within `dt`: no app-wide index of sessions by access is kept up to
+/// date on every access for it.
 #[derive(Debug)]
 pub struct ListFlow {
     app: App,
     now: u64,
     listing: Listing,
-    handles: Vec<String>,
+    phase: ListPhase,
+}
+
+#[derive(Debug)]
+enum ListPhase {
+    /// `soapp`: the users accessed within `dt`.
+    Users,
+    /// The handles of one user (`soid`) or of each user ranged.
+    Handles,
+    /// The records of these handles.
+    Records(Vec<Handle>),
 }
 
 impl ListFlow {
@@ -71,26 +86,88 @@ impl ListFlow {
             app,
             now,
             listing,
-            handles: Vec::new(),
+            phase: ListPhase::Handles,
         }
     }
 
-    fn collect(&mut self, replies: Vec<Reply>) -> Result<Vec<Listed>, Error> {
+    fn user_index(&self, id: UserId) -> Command {
+        Command::ZRange {
+            key: Key::UserSessions(self.app, id),
+            min: 0,
+            max: u64::MAX,
+            limit: None,
+            rev: false,
+        }
+    }
+
+    fn step(&mut self, replies: Vec<Reply>) -> Result<Step<Vec<Listed>>, Error> {
+        match std::mem::replace(&mut self.phase, ListPhase::Handles) {
+            ListPhase::Users => {
+                let users = Replies::new(replies).members()?;
+                let ranges: Vec<Command> = users
+                    .into_iter()
+                    .filter_map(|(m, _)| match m {
+                        Member::Id(id) => Some(self.user_index(id)),
+                        _ => None,
+                    })
+                    .collect();
+                if ranges.is_empty() {
+                    return Ok(Step::Done(Ok(Vec::new())));
+                }
+                Ok(Step::Run(ranges))
+            }
+            ListPhase::Handles => {
+                let count = replies.len();
+                let mut replies = Replies::new(replies);
+                let mut handles = Vec::new();
+                for _ in 0..count {
+                    handles.extend(replies.members()?.into_iter().filter_map(|(m, _)| match m {
+                        Member::Handle(h) => Some(h),
+                        _ => None,
+                    }));
+                }
+                if handles.is_empty() {
+                    return Ok(Step::Done(Ok(Vec::new())));
+                }
+                let gets = handles
+                    .iter()
+                    .map(|&h| Command::Get {
+                        key: Key::Session(self.app, h),
+                        cached: false,
+                    })
+                    .collect();
+                self.phase = ListPhase::Records(handles);
+                Ok(Step::Run(gets))
+            }
+            ListPhase::Records(handles) => Ok(Step::Done(self.collect(handles, replies))),
+        }
+    }
+
+    fn collect(&self, handles: Vec<Handle>, replies: Vec<Reply>) -> Result<Vec<Listed>, Error> {
         let mut replies = Replies::new(replies);
-        let mut out = Vec::with_capacity(self.handles.len());
-        for handle in std::mem::take(&mut self.handles) {
+        let mut out: Vec<(u64, Listed)> = Vec::with_capacity(handles.len());
+        let since = match self.listing {
+            Listing::Recent(dt) => since(self.now, dt),
+            Listing::User(_) => 0,
+        };
+        for handle in handles {
             let Some(stored) = replies.record()? else {
                 continue;
             };
             let rec = Record::decode(&stored.value)?;
-            if rec.alive_at(self.now) {
-                out.push(Listed {
-                    session: Session::view(&rec, self.now, rec.last),
-                    handle: Handle::from_stored(handle),
-                });
+            if rec.alive_at(self.now) && rec.last >= since {
+                let last = rec.last;
+                let session = Session::of(rec, self.now, last);
+                out.push((last, Listed { handle, session }));
             }
         }
-        Ok(out)
+        if let Listing::Recent(_) = self.listing {
+            // Most recent first; ties in descending handle order, as a reversed range gives.
+            out.sort_by(|(x, a), (y, b)| {
+                (y, b.handle.text().as_str()).cmp(&(x, a.handle.text().as_str()))
+            });
+        }
+        Ok(out.into_iter().map(|(_, listed)| listed).collect())
     }
 }
 
@@ -98,39 +175,25 @@ impl Flow for ListFlow {
     type Output = Vec<Listed>;
 
     fn start(&mut self) -> Step<Vec<Listed>> {
-        self.handles.clear();
-        let (key, min, rev) = match &self.listing {
-            Listing::Recent(dt) => (Key::Sessions(self.app.clone()), since(self.now, *dt), true),
-            Listing::User(id) => (Key::UserSessions(self.app.clone(), id.clone()), 0, false),
-        };
-        Step::Run(vec![Command::ZRange {
-            key,
-            min,
-            max: u64::MAX,
-            limit: None,
-            rev,
-        }])
+        match &self.listing {
+            Listing::Recent(dt) => {
+                self.phase = ListPhase::Users;
+                Step::Run(vec![Command::ZRange {
+                    key: Key::Users(self.app),
+                    min: since(self.now, *dt),
+                    max: u64::MAX,
+                    limit: None,
+                    rev: true,
+                }])
+            }
+            Listing::User(id) => {
+                self.phase = ListPhase::Handles;
+                Step::Run(vec![self.user_index(id.clone())])
+            }
+        }
     }
 
     fn next(&mut self, replies: Vec<Reply>, _events: &mut Vec<Event>) -> Step<Vec<Listed>> {
-        if self.handles.is_empty() {
-            let members = match Replies::new(replies).members() {
-                Ok(m) => m,
-                Err(e) => return Step::Done(Err(e)),
-            };
-            if members.is_empty() {
-                return Step::Done(Ok(Vec::new()));
-            }
-            self.handles = members.into_iter().map(|(m, _)| m).collect();
-            let gets = self
-                .handles
-                .iter()
-                .map(|h| Command::Get {
-                    key: Key::Session(self.app.clone(), Handle::from_stored(h.clone())),
-                })
-                .collect();
-            return Step::Run(gets);
-        }
-        Step::Done(self.collect(replies))
+        self.step(replies).unwrap_or_else(|e| Step::Done(Err(e)))
     }
 }

@@ -14,7 +14,7 @@ use crate::keys::Key;
 use crate::machine::{Flow, Replies, Step};
 use crate::record::Record;
 use crate::session::Session;
-use crate::store::{Batch, Command, Expect, Reply};
+use crate::store::{Batch, Command, Expect, Member, Reply};
 use crate::token::{Handle, Token};
 use crate::validate::{App, UserId};
 
@@ -27,12 +27,12 @@ pub struct Target {
 }
 
 impl Target {
-    fn event(&self, kind: EventKind, id: &str, handle: &Handle) -> Event {
+    fn event(&self, kind: EventKind, id: &UserId, handle: Handle) -> Event {
         Event {
             kind,
-            app: self.app.clone(),
-            id: UserId::from_stored(id.to_owned()),
-            handle: handle.clone(),
+            app: self.app,
+            id: id.clone(),
+            handle,
         }
     }
 }
@@ -68,7 +68,7 @@ pub trait Change {
 enum Phase {
     Read,
     Write,
-    Expire(String),
+    Expire(UserId),
 }
 
 /// The flow shared by every single-session operation.
@@ -89,11 +89,11 @@ impl<C: Change> SingleFlow<C> {
     }
 
     fn expire(&mut self, rec: Record, version: u64) -> Step<C::Output> {
-        let mut batch = Vec::with_capacity(5);
+        let mut batch = Vec::with_capacity(4);
         index::remove(
             &mut batch,
             &self.t.app,
-            &self.t.handle,
+            self.t.handle,
             Some(&rec.id),
             Expect::Version(version),
         );
@@ -109,7 +109,7 @@ impl<C: Change> SingleFlow<C> {
         if !rec.alive_at(self.t.now) {
             return Ok(self.expire(rec, stored.version));
         }
-        let mut batch = Vec::with_capacity(8);
+        let mut batch = Vec::with_capacity(3);
         match self.change.plan(&self.t, stored.version, rec, &mut batch)? {
             Planned::Write => {
                 self.phase = Phase::Write;
@@ -125,13 +125,16 @@ impl<C: Change> Flow for SingleFlow<C> {
 
     fn start(&mut self) -> Step<C::Output> {
         self.phase = Phase::Read;
+        // Every change writes or deletes this record conditionally on the version read, so
+        // the read may come from a store's version-coherent cache.
         Step::Run(vec![Command::Get {
-            key: Key::Session(self.t.app.clone(), self.t.handle.clone()),
+            key: Key::Session(self.t.app, self.t.handle),
+            cached: true,
         }])
     }
 
-    fn lock_key(&self) -> Option<&str> {
-        Some(self.t.handle.as_str())
+    fn lock_key(&self) -> Option<Handle> {
+        Some(self.t.handle)
     }
 
     fn next(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<C::Output> {
@@ -140,7 +143,7 @@ impl<C: Change> Flow for SingleFlow<C> {
             Phase::Write => Step::Done(Ok(self.change.applied(&self.t, events))),
             Phase::Expire(id) => {
                 let kind = EventKind::Destroyed(Reason::Expired);
-                events.push(self.t.event(kind, &id, &self.t.handle));
+                events.push(self.t.event(kind, &id, self.t.handle));
                 Step::Done(Ok(self.change.gone()))
             }
         }
@@ -191,19 +194,14 @@ impl Change for AccessChange {
         batch: &mut Batch,
     ) -> Result<Planned, Error> {
         let last = rec.last;
-        let answer = match &self.access {
-            Access::Get => {
-                let before = Session::view(&rec, t.now, last);
-                rec.r += 1;
-                before
-            }
-            Access::Touch => Session::view(&rec, t.now, last),
+        let read_before = rec.r;
+        match &self.access {
+            Access::Get => rec.r += 1,
+            Access::Touch => {}
             Access::Set(patch) => {
-                let merged = Data::merge(rec.data().as_ref(), patch)?;
-                rec.d = merged.map(|d| d.as_json().to_owned());
+                let stored = rec.d.take().map(Data::from_stored);
+                rec.d = Data::merge(stored.as_ref(), patch)?.map(Data::into_json);
                 rec.w += 1;
-                rec.last = t.now;
-                Session::view(&rec, t.now, last)
             }
             Access::SetTtl(ttl) => {
                 rec.ttl = *ttl;
@@ -211,9 +209,8 @@ impl Change for AccessChange {
                 if !rec.alive_at(t.now) {
                     return Ok(Planned::Expire(rec));
                 }
-                Session::view(&rec, t.now, last)
             }
-        };
+        }
         rec.last = t.now;
         // Only a TTL change can move the expiry earlier; other accesses keep its lower bound.
         let expiry = match self.access {
@@ -223,12 +220,17 @@ impl Change for AccessChange {
         index::save(
             batch,
             &t.app,
-            &t.handle,
+            t.handle,
             &rec,
             t.now,
             Expect::Version(version),
             expiry,
         );
+        let mut answer = Session::of(rec, t.now, last);
+        if let Access::Get = self.access {
+            // `get` answers with the session as it was before this read.
+            answer.r = read_before;
+        }
         self.answer = Some(answer);
         Ok(Planned::Write)
     }
@@ -243,7 +245,7 @@ impl Change for AccessChange {
 pub struct Regenerate {
     token: Option<Token>,
     handle: Handle,
-    id: String,
+    id: Option<UserId>,
 }
 
 impl Regenerate {
@@ -251,7 +253,7 @@ impl Regenerate {
         Self {
             handle: token.handle(),
             token: Some(token),
-            id: String::new(),
+            id: None,
         }
     }
 }
@@ -272,30 +274,32 @@ impl Change for Regenerate {
     ) -> Result<Planned, Error> {
         // The old record goes only if nobody changed it since we read it; its user keeps a
         // session, so the user index loses the old handle but `_users` is left alone.
-        index::remove(batch, &t.app, &t.handle, None, Expect::Version(version));
+        index::remove(batch, &t.app, t.handle, None, Expect::Version(version));
         batch.push(Command::ZRem {
-            key: Key::UserSessions(t.app.clone(), UserId::from_stored(rec.id.clone())),
-            member: t.handle.as_str().to_owned(),
+            key: Key::UserSessions(t.app, rec.id.clone()),
+            member: Member::Handle(t.handle),
         });
         rec.last = t.now;
         index::save(
             batch,
             &t.app,
-            &self.handle,
+            self.handle,
             &rec,
             t.now,
             Expect::Absent,
             Expiry::Exact,
         );
-        index::enlist(batch, &t.app, &self.handle, &rec);
-        self.id = rec.id;
+        index::enlist(batch, &t.app, self.handle, &rec);
+        self.id = Some(rec.id);
         Ok(Planned::Write)
     }
 
     fn applied(&mut self, t: &Target, events: &mut Vec<Event>) -> Option<Token> {
-        let gone = EventKind::Destroyed(Reason::Regenerate);
-        events.push(t.event(gone, &self.id, &t.handle));
-        events.push(t.event(EventKind::Created, &self.id, &self.handle));
+        if let Some(id) = &self.id {
+            let gone = EventKind::Destroyed(Reason::Regenerate);
+            events.push(t.event(gone, id, t.handle));
+            events.push(t.event(EventKind::Created, id, self.handle));
+        }
         self.token.take()
     }
 }
@@ -303,7 +307,7 @@ impl Change for Regenerate {
 /// `kill`: remove one live session. Answers how many were killed (0 or 1).
 #[derive(Debug, Default)]
 pub struct Kill {
-    id: String,
+    id: Option<UserId>,
 }
 
 impl Change for Kill {
@@ -323,17 +327,18 @@ impl Change for Kill {
         index::remove(
             batch,
             &t.app,
-            &t.handle,
+            t.handle,
             Some(&rec.id),
             Expect::Version(version),
         );
-        self.id = rec.id;
+        self.id = Some(rec.id);
         Ok(Planned::Write)
     }
 
     fn applied(&mut self, t: &Target, events: &mut Vec<Event>) -> u64 {
-        let kind = EventKind::Destroyed(Reason::Kill);
-        events.push(t.event(kind, &self.id, &t.handle));
+        if let Some(id) = &self.id {
+            events.push(t.event(EventKind::Destroyed(Reason::Kill), id, t.handle));
+        }
         1
     }
 }

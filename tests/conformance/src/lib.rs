@@ -171,7 +171,7 @@ fn is_token(s: &str) -> bool {
 }
 
 fn is_handle(s: &str) -> bool {
-    s.len() == 43
+    s.len() == 22
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
