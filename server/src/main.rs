@@ -10,11 +10,11 @@ mod metrics;
 mod routes;
 mod snapshot;
 
-use backend::{Backend, TestClock};
+use backend::{Backend, Memory, TestClock};
 use clap::Parser;
 use config::Config;
 use serde_json::json;
-use session_core::{AsyncSessions, AutoSweep, ManualClock, MemoryStore, Sessions};
+use session_core::{AsyncSessions, AutoSweep, ManualClock};
 use session_core_redis::RedisConfig;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,15 +39,19 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let backend = open_backend(&config, &test_clock).await?;
     let snapshots = match (&backend, &config.data) {
-        (Backend::Memory(sessions), Some(path)) => {
-            let n = snapshot::load(sessions, path)?;
+        (Backend::Memory(memory), Some(path)) => {
+            let n = snapshot::load(&memory.sessions, path)?;
+            memory.loaded(n);
             eprintln!(
                 "session-core-server: loaded {n} sessions from {}",
                 path.display()
             );
-            let task =
-                snapshot::save_forever(sessions.clone(), path.clone(), config.snapshot_interval);
-            Some((sessions.clone(), path.clone(), tokio::spawn(task)))
+            let task = snapshot::save_forever(
+                memory.sessions.clone(),
+                path.clone(),
+                config.snapshot_interval,
+            );
+            Some((memory.sessions.clone(), path.clone(), tokio::spawn(task)))
         }
         _ => None,
     };
@@ -104,11 +108,14 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
         }
         return Ok(Backend::Redis(Arc::new(sessions)));
     }
-    let mut sessions = Sessions::new(MemoryStore::new()).with_auto_sweep(auto_sweep(config));
-    if let Some(clock) = &clock.0 {
-        sessions = sessions.with_clock(clock.clone()).with_auto_sweep(None);
-    }
-    Ok(Backend::Memory(Arc::new(sessions)))
+    let memory = Memory::new(|sessions| {
+        let sessions = sessions.with_auto_sweep(auto_sweep(config));
+        match &clock.0 {
+            Some(clock) => sessions.with_clock(clock.clone()).with_auto_sweep(None),
+            None => sessions,
+        }
+    });
+    Ok(Backend::Memory(memory))
 }
 
 /// Sweeping inside calls follows `--wipe`: off with 0.

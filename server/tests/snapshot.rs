@@ -1,4 +1,5 @@
-//! `--data FILE`: atomic replacement (whatever the file's name) and the checksummed envelope.
+//! `--data FILE`: atomic replacement (whatever the file's name), the checksummed envelope, and
+//! the session count that `/metrics` and `/health` keep from the engine's events.
 
 #![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
 
@@ -175,4 +176,69 @@ fn a_corrupt_snapshot_is_refused_with_its_name_and_left_untouched() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_session_count_follows_every_way_sessions_come_and_go() {
+    let dir = temp_dir("count");
+    let file = dir.join("sessions.bin");
+    let data = file.to_str().unwrap();
+    let count = |s: &Server| {
+        let (_, health) = send("GET", &s.url("/health"), None);
+        let (_, metrics) = send("GET", &s.url("/metrics"), None);
+        let gauge = metrics
+            .as_str()
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("session_core_sessions "))
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+        assert_eq!(health["sessions"], gauge, "/health and /metrics agree");
+        gauge
+    };
+    let s = Server::start(&["--data", data]);
+    assert_eq!(count(&s), 0);
+    let a = create(&s, "ann", None);
+    let b = create(&s, "bob", None);
+    create(&s, "bob", None);
+    assert_eq!(count(&s), 3);
+    send("POST", &s.url(&format!("/shop/regenerate/{a}")), None);
+    assert_eq!(count(&s), 3, "regenerate replaces a session");
+    send("DELETE", &s.url(&format!("/shop/kill/{b}")), None);
+    assert_eq!(count(&s), 2);
+    send("DELETE", &s.url("/shop/killsoid/bob"), None);
+    assert_eq!(count(&s), 1);
+    create(&s, "cat", None);
+    s.stop();
+
+    // Loaded from the snapshot.
+    let s = Server::start(&["--data", data]);
+    assert_eq!(count(&s), 2);
+    send("DELETE", &s.url("/shop/killall"), None);
+    assert_eq!(count(&s), 0);
+    s.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Expiry, with the test clock: found expired by a read, or swept.
+    let s = Server::start(&["--test-clock"]);
+    let at = |ms: u64| ms.to_string();
+    let agent = support::agent();
+    let call = |method: &str, path: &str, now: u64| {
+        let req = match method {
+            "PUT" => agent.put(&s.url(path)),
+            _ => agent.post(&s.url(path)),
+        };
+        req.header("x-session-core-now", &at(now))
+            .send_empty()
+            .unwrap();
+    };
+    let t0 = 1_700_000_000_000;
+    call("PUT", "/shop/create/e1?ip=::1&ttl=10", t0);
+    call("PUT", "/shop/create/e2?ip=::1&ttl=10", t0);
+    call("PUT", "/shop/create/kept?ip=::1&ttl=3600", t0);
+    assert_eq!(count(&s), 3);
+    call("POST", "/sweep", t0 + 60_000);
+    assert_eq!(count(&s), 1);
+    s.stop();
 }
