@@ -3,6 +3,7 @@
 use clap::Parser;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// rest-sessions' HTTP API on session-core.
 #[derive(Debug, Clone, Parser)]
@@ -14,7 +15,8 @@ pub(crate) struct Config {
     /// Address to bind (use 0.0.0.0 to accept connections from other hosts).
     #[arg(long, env = "BIND", default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
-    /// Keep sessions in Redis at this URL (`redis://host:port/db`) instead of in memory.
+    /// Keep sessions in Redis at this URL (`redis://host:port/db`) instead of in memory. The
+    /// server starts even while Redis is unreachable (503 until it answers).
     #[arg(long, env = "RS_REDISURL")]
     pub(crate) redis: Option<String>,
     /// Key namespace in the store.
@@ -38,4 +40,50 @@ pub(crate) struct Config {
     /// Seconds between snapshots when `--data` is set.
     #[arg(long, env = "RS_SNAPSHOT_INTERVAL", default_value_t = 30)]
     pub(crate) snapshot_interval: u64,
+    /// Seconds a client has to send a request's headers (from the connection's start, or from
+    /// the previous answer on a kept-alive connection); then the connection is closed.
+    #[arg(long, env = "RS_HEADER_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub(crate) header_timeout: Seconds,
+    /// Seconds a client has to send a request's body, once its headers are in (then 408).
+    #[arg(long, env = "RS_BODY_TIMEOUT", default_value = "30", value_parser = seconds)]
+    pub(crate) body_timeout: Seconds,
+    /// Seconds that SIGTERM or SIGINT waits for open requests; then the connections left are
+    /// dropped, and the `--data` snapshot is written.
+    #[arg(long, env = "RS_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub(crate) shutdown_timeout: Seconds,
+    /// Most connections held at once. At the cap, the oldest idle connection (no request in
+    /// progress) is closed for each new one. Default: the open-file limit less 64.
+    #[arg(long, env = "RS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_connections: Option<u32>,
+}
+
+/// A duration given in seconds (decimals allowed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Seconds(pub(crate) Duration);
+
+/// Parses a positive number of seconds, at most a day.
+fn seconds(text: &str) -> Result<Seconds, String> {
+    let wrong =
+        || format!("{text:?} is not a number of seconds from 0.001 to 86400 (such as 10 or 0.5)");
+    let n: f64 = text.trim().parse().map_err(|_| wrong())?;
+    if !(0.001..=86_400.0).contains(&n) {
+        return Err(wrong());
+    }
+    Duration::try_from_secs_f64(n)
+        .map(Seconds)
+        .map_err(|_| wrong())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_take_decimals_and_refuse_nonsense() {
+        assert_eq!(seconds("10"), Ok(Seconds(Duration::from_secs(10))));
+        assert_eq!(seconds("0.5"), Ok(Seconds(Duration::from_millis(500))));
+        for bad in ["0", "-1", "abc", "NaN", "inf", "100000"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
 }

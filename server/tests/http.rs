@@ -1,0 +1,314 @@
+//! The HTTP layer of the real binary, byte by byte: timeouts on headers and bodies, the
+//! connection cap, the shutdown deadline, bodies that cannot be read, JSON for every error.
+
+#![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
+
+mod support;
+
+use serde_json::json;
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use support::{Raw, Server, closed_within, eventually, raw, read_answer, request};
+
+/// Generous: these tests assert that things happen, never how fast.
+const DEADLINE: Duration = Duration::from_secs(15);
+
+fn ping_ok(s: &Server) -> bool {
+    let r = raw(s.addr(), &request("GET", "/ping", &[], None), false);
+    r.status == 200 && r.body == b"PONG"
+}
+
+#[test]
+fn idle_and_slow_clients_are_cut_after_the_header_timeout_while_others_are_served() {
+    let s = Server::start(&["--header-timeout", "1"]);
+    let mut idle = TcpStream::connect(s.addr()).unwrap();
+    // A client that sends its headers one byte at a time, forever.
+    let addr = s.addr();
+    let slow = std::thread::spawn(move || {
+        let mut slow = TcpStream::connect(addr).unwrap();
+        let line = b"GET /ping HTTP/1.1\r\nX-Slow: ";
+        let started = Instant::now();
+        let mut sent = 0usize;
+        while started.elapsed() < DEADLINE {
+            let byte = line.get(sent).copied().unwrap_or(b'a');
+            if slow.write_all(&[byte]).is_err() {
+                return (true, sent);
+            }
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(50));
+            if closed_within(&mut slow, Duration::from_millis(1)) {
+                return (true, sent);
+            }
+        }
+        (false, sent)
+    });
+    // Others are served meanwhile.
+    assert!(ping_ok(&s));
+    assert!(
+        closed_within(&mut idle, DEADLINE),
+        "an idle connection was kept"
+    );
+    let (cut, sent) = slow.join().unwrap();
+    assert!(
+        cut,
+        "a client sending its headers byte by byte was kept ({sent} bytes)"
+    );
+    assert!(sent > 2, "the slow client was cut before it could start");
+    assert!(ping_ok(&s));
+    // A kept-alive connection gets the same time for its next request's headers.
+    let mut kept = TcpStream::connect(s.addr()).unwrap();
+    kept.write_all(b"GET /ping HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_answer(&mut kept).body, b"PONG");
+    assert!(closed_within(&mut kept, DEADLINE));
+    s.stop();
+}
+
+#[test]
+fn a_body_that_does_not_arrive_gets_408_and_the_connection_closes() {
+    let s = Server::start(&["--body-timeout", "0.5", "--header-timeout", "60"]);
+    let mut c = TcpStream::connect(s.addr()).unwrap();
+    c.set_read_timeout(Some(DEADLINE)).unwrap();
+    c.write_all(
+        b"PUT /shop/create/u1?ip=::1 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"a\":",
+    )
+    .unwrap();
+    let r = read_answer(&mut c);
+    assert_eq!(r.status, 408, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"error": "timeout", "message": "The request body did not arrive within 0.5 s"})
+    );
+    assert!(closed_within(&mut c, DEADLINE));
+    assert!(ping_ok(&s));
+    s.stop();
+}
+
+#[test]
+fn unreadable_bodies_are_400_and_only_large_ones_413() {
+    let s = Server::start(&["--body-limit", "200"]);
+    let head =
+        "PUT /shop/create/u1?ip=::1 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n";
+    let cases: [(&str, String); 3] = [
+        (
+            "a malformed chunk size",
+            format!("{head}Transfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"),
+        ),
+        (
+            "a truncated chunked body",
+            format!("{head}Transfer-Encoding: chunked\r\n\r\n10\r\n{{\"a\":"),
+        ),
+        (
+            "a Content-Length beyond the data",
+            format!("{head}Content-Length: 50\r\n\r\n{{\"a\":1}}"),
+        ),
+    ];
+    for (what, req) in cases {
+        let r = raw(s.addr(), req.as_bytes(), true);
+        let body = r.json();
+        assert_eq!(
+            (r.status, &body["error"]),
+            (400, &json!("badRequest")),
+            "{what}: {body}"
+        );
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("The request body could not be read ("),
+            "{what}: {body}"
+        );
+    }
+    // Too large, announced or sent chunk by chunk: 413.
+    let big = "x".repeat(300);
+    let announced = format!("{head}Content-Length: 300\r\n\r\n{big}");
+    let chunked = format!(
+        "{head}Transfer-Encoding: chunked\r\n\r\n96\r\n{}\r\n96\r\n{}\r\n0\r\n\r\n",
+        &big[..150],
+        &big[150..]
+    );
+    for req in [announced, chunked] {
+        let r = raw(s.addr(), req.as_bytes(), false);
+        assert_eq!(
+            (r.status, r.json()),
+            (
+                413,
+                json!({"error": "tooLarge", "message": "The request body is larger than 200 bytes"})
+            )
+        );
+    }
+    s.stop();
+}
+
+/// Checks that an answer is an error as JSON `{error, message}` with the expected status.
+fn assert_json_error(what: &str, r: &Raw, status: u16, name: &str) {
+    assert_eq!(r.status, status, "{what}: {}", r.text());
+    assert!(
+        r.header("content-type")
+            .is_some_and(|t| t.starts_with("application/json")),
+        "{what}: content-type {:?}",
+        r.header("content-type")
+    );
+    let body = r.json();
+    assert_eq!(body["error"], name, "{what}: {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: {body}"
+    );
+    assert_eq!(body.as_object().unwrap().len(), 2, "{what}: {body}");
+}
+
+#[test]
+fn every_error_status_answers_json() {
+    let s = Server::start(&["--body-limit", "200", "--body-timeout", "0.5"]);
+    let a = s.addr();
+    let cases: Vec<(&str, Raw, u16, &str)> = vec![
+        (
+            "validation",
+            raw(a, &request("PUT", "/ab/create/u1?ip=::1", &[], None), false),
+            400,
+            "invalidFormat",
+        ),
+        (
+            "a path segment that is not UTF-8",
+            raw(a, &request("GET", "/shop/get/%FF%FE", &[], None), false),
+            400,
+            "invalidFormat",
+        ),
+        (
+            "a body that is not JSON",
+            raw(a, &request("POST", "/v1/get", &[], Some("{no")), false),
+            400,
+            "invalidValue",
+        ),
+        (
+            "an unreadable body",
+            raw(
+                a,
+                b"POST /v1/get HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                true,
+            ),
+            400,
+            "badRequest",
+        ),
+        (
+            "no route",
+            raw(a, &request("GET", "/nope", &[], None), false),
+            404,
+            "notFound",
+        ),
+        (
+            "a method the route does not take",
+            raw(a, &request("GET", "/shop/create/u1", &[], None), false),
+            405,
+            "methodNotAllowed",
+        ),
+        (
+            "a body that does not arrive",
+            raw(
+                a,
+                b"POST /v1/get HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n{",
+                false,
+            ),
+            408,
+            "timeout",
+        ),
+        (
+            "a body over the limit",
+            raw(
+                a,
+                &request("POST", "/v1/get", &[], Some(&"1".repeat(300))),
+                false,
+            ),
+            413,
+            "tooLarge",
+        ),
+    ];
+    for (what, r, status, name) in &cases {
+        assert_json_error(what, r, *status, name);
+    }
+    let not_allowed = &cases[5].1;
+    assert_eq!(not_allowed.header("allow"), Some("PUT"));
+    assert_eq!(
+        cases[1].1.json()["message"],
+        "Invalid token format: the path segment is not UTF-8"
+    );
+    s.stop();
+}
+
+#[test]
+fn at_the_connection_cap_the_oldest_idle_connection_makes_room() {
+    let s = Server::start(&["--max-connections", "3", "--header-timeout", "60"]);
+    // A fourth idle connection goes over the cap: the oldest makes room.
+    let mut idle: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(s.addr()).unwrap())
+        .collect();
+    assert!(
+        closed_within(&mut idle[0], DEADLINE),
+        "the oldest idle one was kept"
+    );
+    // And new clients are served.
+    assert!(ping_ok(&s), "{}", s.log_text());
+    assert!(
+        eventually(DEADLINE, || s
+            .logged("3 connections open (--max-connections)")),
+        "{}",
+        s.log_text()
+    );
+    s.stop();
+}
+
+#[test]
+fn sigterm_with_a_stuck_client_exits_within_the_deadline_and_writes_the_snapshot() {
+    let dir = temp_dir("stuck");
+    let file = dir.join("sessions.bin");
+    let mut s = Server::start(&[
+        "--data",
+        file.to_str().unwrap(),
+        "--shutdown-timeout",
+        "1",
+        "--header-timeout",
+        "3600",
+    ]);
+    let created = raw(
+        s.addr(),
+        &request("PUT", "/shop/create/u1?ip=::1", &[], None),
+        false,
+    );
+    assert_eq!(created.status, 200);
+    // Half-sent headers, never finished.
+    let mut stuck = TcpStream::connect(s.addr()).unwrap();
+    stuck
+        .write_all(b"GET /ping HTTP/1.1\r\nHost: t\r\n")
+        .unwrap();
+    assert!(ping_ok(&s)); // the stuck connection has been accepted before this one
+    s.terminate();
+    let status = s.wait_exit(DEADLINE);
+    assert!(
+        status.is_some_and(|st| st.success()),
+        "the server did not exit after SIGTERM: {status:?}\n{}",
+        s.log_text()
+    );
+    assert!(
+        eventually(DEADLINE, || s
+            .logged("1 connection was still open after 1 s")),
+        "{}",
+        s.log_text()
+    );
+    assert!(s.logged("saved 1 sessions"), "{}", s.log_text());
+    assert!(
+        std::fs::read(&file)
+            .unwrap()
+            .starts_with(b"session-core-snapshot v1 ")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scs-http-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
