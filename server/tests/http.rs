@@ -1,11 +1,13 @@
 //! The HTTP layer of the real binary, byte by byte: timeouts on headers and bodies, the
-//! connection cap, the shutdown deadline, bodies that cannot be read, JSON for every error.
+//! connection cap, the shutdown deadline, bodies that cannot be read, JSON for every error,
+//! `/ping`'s exact answer, and rest-sessions' documented flow.
 
 #![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
 
 mod support;
 
-use serde_json::json;
+use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -236,6 +238,142 @@ fn every_error_status_answers_json() {
         "Invalid token format: the path segment is not UTF-8"
     );
     s.stop();
+}
+
+#[test]
+fn ping_answers_pong_exactly() {
+    let s = Server::start(&[]);
+    let r = raw(s.addr(), &request("GET", "/ping", &[], None), false);
+    assert_eq!((r.status, r.body.as_slice()), (200, b"PONG".as_slice()));
+    assert_eq!(r.header("content-length"), Some("4"));
+    assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+    // /health stays the JSON health endpoint.
+    let r = raw(s.addr(), &request("GET", "/health", &[], None), false);
+    assert_eq!(r.json()["status"], "ok");
+    // The OpenAPI document says so.
+    let doc = raw(s.addr(), &request("GET", "/openapi.json", &[], None), false).json();
+    let ping = &doc["paths"]["/ping"]["get"];
+    assert_eq!(
+        ping["responses"]["200"]["content"]["text/plain"]["schema"]["enum"],
+        json!(["PONG"])
+    );
+    s.stop();
+}
+
+/// The shared description of rest-sessions' documented flow.
+fn flow() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/http/rest-sessions-flow.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Matches `actual` against `template`, where `{tokenN}` and `{handleN}` stand for values of
+/// the run: known ones must be equal; a new one matches its shape and is remembered.
+fn matches_template(template: &str, actual: &str, vars: &mut HashMap<String, String>) -> bool {
+    let (mut t, mut a) = (template, actual);
+    while let Some(open) = t.find('{') {
+        let name_end = t[open..].find('}').map(|i| open + i);
+        let name = name_end.map(|e| &t[open + 1..e]).unwrap_or("");
+        let kind = if name.starts_with("token") {
+            Some((64, false))
+        } else if name.starts_with("handle") {
+            Some((43, true))
+        } else {
+            None
+        };
+        let (Some(end), Some((len, url_safe))) = (name_end, kind) else {
+            // A literal brace: compare up to and including it.
+            if !a.starts_with(&t[..=open]) {
+                return false;
+            }
+            a = &a[open + 1..];
+            t = &t[open + 1..];
+            continue;
+        };
+        if !a.starts_with(&t[..open]) {
+            return false;
+        }
+        a = &a[open..];
+        t = &t[end + 1..];
+        let value = match vars.get(name) {
+            Some(v) => v.clone(),
+            None => {
+                let v: String = a
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || (url_safe && "-_".contains(*c)))
+                    .collect();
+                if v.len() != len {
+                    return false;
+                }
+                vars.insert(name.to_owned(), v.clone());
+                v
+            }
+        };
+        match a.strip_prefix(value.as_str()) {
+            Some(rest) => a = rest,
+            None => return false,
+        }
+    }
+    t == a
+}
+
+fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
+    vars.iter().fold(text.to_owned(), |s, (k, v)| {
+        s.replace(&format!("{{{k}}}"), v)
+    })
+}
+
+#[test]
+fn rest_sessions_documented_flow_over_raw_http() {
+    let s = Server::start(&["--test-clock"]);
+    let flow = flow();
+    let start = flow["start"].as_u64().unwrap();
+    let mut vars = HashMap::new();
+    for step in flow["steps"].as_array().unwrap() {
+        let name = step["name"].as_str().unwrap();
+        let path = substitute(step["path"].as_str().unwrap(), &vars);
+        let now = (start + step["at"].as_u64().unwrap()).to_string();
+        let req = request(
+            step["method"].as_str().unwrap(),
+            &path,
+            &[("x-session-core-now", &now)],
+            step["request"].as_str(),
+        );
+        let r = raw(s.addr(), &req, false);
+        assert_eq!(r.status, step["status"], "{name}: {}", r.text());
+        let expected_type = step["type"].as_str().unwrap();
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with(expected_type)),
+            "{name}: content-type {:?}",
+            r.header("content-type")
+        );
+        let template = step["body"].as_str().unwrap();
+        assert!(
+            matches_template(template, &r.text(), &mut vars),
+            "{name}:\n  expected {template}\n  got      {}",
+            r.text()
+        );
+    }
+    s.stop();
+}
+
+#[test]
+fn the_flow_template_matcher_remembers_values() {
+    let mut vars = HashMap::new();
+    let t = "a".repeat(64);
+    assert!(matches_template(
+        "{\"token\":\"{token1}\"}",
+        &format!("{{\"token\":\"{t}\"}}"),
+        &mut vars
+    ));
+    assert_eq!(vars["token1"], t);
+    assert!(!matches_template("{token1}", &"b".repeat(64), &mut vars));
+    assert!(!matches_template("{handle1}", "short", &mut vars));
+    assert!(matches_template("{}", "{}", &mut vars));
+    assert!(!matches_template("{}", "{} ", &mut vars));
 }
 
 #[test]
