@@ -1,6 +1,7 @@
 //! Configuration: flags, each with an environment variable.
 
 use clap::Parser;
+use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,7 +13,8 @@ pub(crate) struct Config {
     /// Port to listen on.
     #[arg(long, env = "PORT", default_value_t = 3000)]
     pub(crate) port: u16,
-    /// Address to bind (use 0.0.0.0 to accept connections from other hosts).
+    /// Address to bind (use 0.0.0.0 to accept connections from other hosts; then set
+    /// --auth-token too).
     #[arg(long, env = "BIND", default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
     /// Keep sessions in Redis at this URL (`redis://host:port/db`) instead of in memory. The
@@ -55,6 +57,10 @@ pub(crate) struct Config {
     /// progress) is closed for each new one. Default: the open-file limit less 64.
     #[arg(long, env = "RS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_connections: Option<u32>,
+    /// Require `Authorization: Bearer <token>` on every route but /ping and /health. Prefer
+    /// the environment variable: a flag shows in the process list.
+    #[arg(long, env = "RS_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub(crate) auth_token: Option<Secret>,
 }
 
 /// A duration given in seconds (decimals allowed).
@@ -74,6 +80,30 @@ fn seconds(text: &str) -> Result<Seconds, String> {
         .map_err(|_| wrong())
 }
 
+/// A value never printed: `Debug` shows `<redacted>`.
+#[derive(Clone)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The shared secret: not empty, and without leading or trailing spaces (a header value would
+/// lose them).
+fn secret(text: &str) -> Result<Secret, String> {
+    if text.is_empty() {
+        return Err("the token is empty; leave it unset to turn authentication off".into());
+    }
+    if text.trim() != text || !text.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        return Err(
+            "the token must be printable ASCII without spaces (it travels in a header)".into(),
+        );
+    }
+    Ok(Secret(text.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +115,14 @@ mod tests {
         for bad in ["0", "-1", "abc", "NaN", "inf", "100000"] {
             assert!(seconds(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let s = secret("hunter2-long-secret").unwrap();
+        assert_eq!(format!("{s:?}"), "<redacted>");
+        assert!(secret("").is_err());
+        assert!(secret(" padded").is_err());
+        assert!(secret("two words").is_err());
     }
 }

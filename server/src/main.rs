@@ -3,6 +3,7 @@
 //! Sessions live in the embedded memory store (optionally persisted with `--data FILE`) or in
 //! Redis (`--redis URL`). See `--help`, the README, and `/openapi.json` on a running server.
 
+mod auth;
 mod backend;
 mod config;
 mod errors;
@@ -38,6 +39,13 @@ async fn serve(config: Config) -> Result<(), String> {
     if test_clock.0.is_some() {
         eprintln!("session-core-server: --test-clock is on; clients set the time. Tests only!");
     }
+    if config.auth_token.is_none() && !config.bind.is_loopback() {
+        eprintln!(
+            "session-core-server: WARNING: listening on {} without --auth-token (RS_AUTH_TOKEN): \
+             anyone who can reach this port can read and end every session",
+            config.bind
+        );
+    }
     let backend = open_backend(&config, &test_clock).await?;
     let snapshots = match (&backend, &config.data) {
         (Backend::Memory(memory), Some(path)) => {
@@ -62,6 +70,7 @@ async fn serve(config: Config) -> Result<(), String> {
         body_limit: config.body_limit,
         body_timeout: config.body_timeout.0,
         test_clock,
+        auth: config.auth_token.as_ref().map(auth::Auth::new),
     });
     let addr = std::net::SocketAddr::new(config.bind, config.port);
     let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -76,8 +85,13 @@ async fn serve(config: Config) -> Result<(), String> {
         shutdown_timeout: config.shutdown_timeout.0,
     };
     eprintln!(
-        "session-core-server listening on http://{addr} ({} store)",
-        backend.kind()
+        "session-core-server listening on http://{addr} ({} store{})",
+        backend.kind(),
+        if app.auth.is_some() {
+            ", token required"
+        } else {
+            ""
+        }
     );
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<Instant>();
     let signal = async move {

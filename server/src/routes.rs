@@ -1,6 +1,7 @@
 //! The HTTP routes: rest-sessions' API, plus touch, regenerate, TTL, handles, health, metrics
 //! and the OpenAPI document.
 
+use crate::auth::{self, Auth};
 use crate::backend::{Backend, TestClock};
 use crate::errors::{self, ApiError, HttpError};
 use crate::metrics::{self, Metrics};
@@ -28,6 +29,8 @@ pub(crate) struct App {
     /// How long a body may take to arrive once the headers are in.
     pub(crate) body_timeout: Duration,
     pub(crate) test_clock: TestClock,
+    /// `--auth-token`, if set.
+    pub(crate) auth: Option<Auth>,
 }
 
 type Shared = State<Arc<App>>;
@@ -67,6 +70,13 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         ))
     } else {
         router
+    };
+    let router = match &app.auth {
+        Some(auth) => router.layer(axum::middleware::from_fn_with_state(
+            Arc::new(auth.clone()),
+            auth::require,
+        )),
+        None => router,
     };
     // Outermost: whatever answered, an error goes out as JSON.
     router

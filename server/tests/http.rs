@@ -1,6 +1,6 @@
 //! The HTTP layer of the real binary, byte by byte: timeouts on headers and bodies, the
 //! connection cap, the shutdown deadline, bodies that cannot be read, JSON for every error,
-//! `/ping`'s exact answer, and rest-sessions' documented flow.
+//! `/ping`'s exact answer, rest-sessions' documented flow, and `--auth-token`.
 
 #![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
 
@@ -238,6 +238,16 @@ fn every_error_status_answers_json() {
         "Invalid token format: the path segment is not UTF-8"
     );
     s.stop();
+
+    // 401 with a token set (503 is in tests/redis.rs).
+    let s = Server::start(&["--auth-token", "t0ken-for-tests"]);
+    let r = raw(
+        s.addr(),
+        &request("GET", "/shop/activity?dt=60", &[], None),
+        false,
+    );
+    assert_json_error("no token", &r, 401, "unauthorized");
+    s.stop();
 }
 
 #[test]
@@ -250,12 +260,17 @@ fn ping_answers_pong_exactly() {
     // /health stays the JSON health endpoint.
     let r = raw(s.addr(), &request("GET", "/health", &[], None), false);
     assert_eq!(r.json()["status"], "ok");
-    // The OpenAPI document says so.
+    // The OpenAPI document says so, and documents the token's 401.
     let doc = raw(s.addr(), &request("GET", "/openapi.json", &[], None), false).json();
     let ping = &doc["paths"]["/ping"]["get"];
     assert_eq!(
         ping["responses"]["200"]["content"]["text/plain"]["schema"]["enum"],
         json!(["PONG"])
+    );
+    assert_eq!(ping["security"], json!([]));
+    assert_eq!(
+        doc["paths"]["/{app}/get/{token}"]["get"]["responses"]["401"]["$ref"],
+        "#/components/responses/Unauthorized"
     );
     s.stop();
 }
@@ -377,6 +392,84 @@ fn the_flow_template_matcher_remembers_values() {
 }
 
 #[test]
+fn with_a_token_every_route_but_ping_and_health_needs_it() {
+    let token = "s3cret-t0ken-for-the-tests";
+    // From the environment, as the README recommends.
+    let s = Server::start_with_env(&[], &[("RS_AUTH_TOKEN", token)]);
+    let a = s.addr();
+    let bearer = format!("Bearer {token}");
+    let open = [("GET", "/ping"), ("GET", "/health")];
+    for (m, p) in open {
+        assert_eq!(raw(a, &request(m, p, &[], None), false).status, 200, "{p}");
+    }
+    let closed = [
+        ("PUT", "/shop/create/u1?ip=::1"),
+        ("GET", "/shop/activity?dt=60"),
+        ("GET", "/metrics"),
+        ("GET", "/openapi.json"),
+        ("POST", "/sweep"),
+        ("GET", "/nope"),
+    ];
+    for (m, p) in closed {
+        for header in [
+            None,
+            Some("Bearer wrong"),
+            Some(token),
+            Some("Basic czNjcmV0"),
+        ] {
+            let headers: Vec<(&str, &str)> =
+                header.map(|h| ("Authorization", h)).into_iter().collect();
+            let r = raw(a, &request(m, p, &headers, None), false);
+            assert_json_error(&format!("{m} {p} with {header:?}"), &r, 401, "unauthorized");
+            assert_eq!(
+                r.header("www-authenticate"),
+                Some("Bearer realm=\"session-core\"")
+            );
+        }
+    }
+    let with = |m: &str, p: &str| {
+        raw(
+            a,
+            &request(m, p, &[("Authorization", &bearer)], None),
+            false,
+        )
+    };
+    let created = with("PUT", "/shop/create/u1?ip=::1");
+    assert_eq!(created.status, 200, "{}", created.text());
+    let t = created.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(with("GET", &format!("/shop/get/{t}")).json()["id"], "u1");
+    assert_eq!(with("GET", "/metrics").status, 200);
+    assert_eq!(with("GET", "/nope").status, 404);
+    // The token is never logged.
+    s.stop_and_check(|log| assert!(!log.contains(token), "{log}"));
+
+    // Without a token (the default) nothing is asked; on loopback, no warning either.
+    let s = Server::start(&[]);
+    let r = raw(
+        s.addr(),
+        &request("GET", "/shop/activity?dt=60", &[], None),
+        false,
+    );
+    assert_eq!(r.status, 200);
+    assert!(!s.logged("WARNING"), "{}", s.log_text());
+    s.stop();
+}
+
+#[test]
+fn a_public_address_without_a_token_is_warned_about() {
+    let s = Server::start(&["--bind", "0.0.0.0"]);
+    assert!(
+        s.logged("WARNING: listening on 0.0.0.0 without --auth-token"),
+        "{}",
+        s.log_text()
+    );
+    s.stop();
+    let s = Server::start(&["--bind", "0.0.0.0", "--auth-token", "another-s3cret"]);
+    assert!(!s.logged("WARNING"), "{}", s.log_text());
+    s.stop();
+}
+
+#[test]
 fn at_the_connection_cap_the_oldest_idle_connection_makes_room() {
     let s = Server::start(&["--max-connections", "3", "--header-timeout", "60"]);
     // A fourth idle connection goes over the cap: the oldest makes room.
@@ -449,4 +542,18 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+trait StopAndCheck {
+    fn stop_and_check(self, check: impl FnOnce(&str));
+}
+
+impl StopAndCheck for Server {
+    fn stop_and_check(mut self, check: impl FnOnce(&str)) {
+        self.terminate();
+        assert!(self.wait_exit(DEADLINE).is_some());
+        // The stderr reader may still be draining the last lines.
+        assert!(eventually(DEADLINE, || self.logged("session-core-server stopped")));
+        check(&self.log_text());
+    }
 }
