@@ -151,11 +151,10 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
         if config.data.is_some() {
             return Err("--data keeps the memory store's sessions; Redis keeps its own".into());
         }
-        let store = RedisConfig::new(url.clone())
-            .namespace(config.namespace.clone())
-            .connect()
-            .await
-            .map_err(|e| format!("--redis: {e}"))?;
+        let store = backend::connect_redis(
+            RedisConfig::new(url.clone()).namespace(config.namespace.clone()),
+        )
+        .await?;
         let mut sessions = AsyncSessions::new(store).with_auto_sweep(auto_sweep(config));
         if let Some(clock) = &clock.0 {
             sessions = sessions.with_clock(clock.clone()).with_auto_sweep(None);
