@@ -404,6 +404,54 @@ describe('the Worker in workerd (miniflare 3)', () => {
     } finally {
       await mf.dispose();
     }
+    const locked = startWorker({ AUTH_TOKEN: 't0ken-for-tests' });
+    try {
+      const res = await locked.dispatchFetch('http://localhost/shop/activity?dt=60');
+      await assertJsonError('no token', res, 401, 'unauthorized');
+    } finally {
+      await locked.dispose();
+    }
   });
 
+  test('AUTH_TOKEN: every route but /ping and /health needs Authorization: Bearer <token>', async () => {
+    const token = 's3cret-t0ken-for-the-tests';
+    const mf = startFreshWorker({ AUTH_TOKEN: token });
+    const fetch = (method, path, headers = {}) => mf.dispatchFetch(`http://localhost${path}`, { method, headers });
+    try {
+      for (const path of ['/ping', '/health']) assert.equal((await fetch('GET', path)).status, 200, path);
+      const closed = [
+        ['PUT', '/shop/create/u1?ip=::1'],
+        ['GET', '/shop/activity?dt=60'],
+        ['GET', '/metrics'],
+        ['GET', '/openapi.json'],
+        ['POST', '/sweep'],
+        ['POST', '/v1/get'],
+        ['GET', '/nope'],
+      ];
+      for (const [method, path] of closed) {
+        for (const authorization of [undefined, 'Bearer wrong', token, 'Basic czNjcmV0', `Bearer ${token}x`]) {
+          const res = await fetch(method, path, authorization === undefined ? {} : { authorization });
+          await assertJsonError(`${method} ${path} with ${authorization}`, res, 401, 'unauthorized');
+          assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="session-core"');
+        }
+      }
+      const auth = { authorization: `Bearer ${token}` };
+      const created = await fetch('PUT', '/shop/create/u1?ip=::1', auth);
+      assert.equal(created.status, 200);
+      const { token: t } = await created.json();
+      const [status, s] = await send(mf, 'GET', `/shop/get/${t}`, undefined, { authorization: `bearer ${token}` });
+      assert.deepEqual([status, s.id], [200, 'u1']);
+      assert.equal((await fetch('GET', '/metrics', auth)).status, 200);
+      assert.equal((await fetch('GET', '/nope', auth)).status, 404);
+    } finally {
+      await mf.dispose();
+    }
+    // Without the secret (the default), nothing is asked.
+    const open = startFreshWorker();
+    try {
+      assert.deepEqual(await send(open, 'GET', '/shop/activity?dt=60'), [200, { activity: 0 }]);
+    } finally {
+      await open.dispose();
+    }
+  });
 });

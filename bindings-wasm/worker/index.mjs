@@ -15,7 +15,9 @@
 // (alarm period, 60000), BODY_LIMIT (bytes, 262144), TEST_CLOCK ("true" lets the
 // x-session-core-now header set the clock, for tests only, as the server's --test-clock; and
 // the x-session-core-scope header give a request objects of its own, so that each conformance
-// vector runs on empty storage).
+// vector runs on empty storage). Secret (`wrangler secret put AUTH_TOKEN`): AUTH_TOKEN, the
+// shared secret every request but GET /ping and GET /health must carry as
+// `Authorization: Bearer <token>`, as the server's --auth-token.
 //
 // Every error is JSON {"error", "message"}, with the REST server's statuses and names.
 import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
@@ -28,6 +30,7 @@ const STATUS = {
   invalidFormat: 400,
   invalidValue: 400,
   badRequest: 400,
+  unauthorized: 401,
   notFound: 404,
   methodNotAllowed: 405,
   tooLarge: 413,
@@ -57,6 +60,40 @@ const pong = () => new Response('PONG', { headers: { 'content-type': 'text/plain
 
 /** A path segment that is not UTF-8 once percent-decoded (it matches no literal segment). */
 const NOT_UTF8 = Symbol('not UTF-8');
+
+/** Routes open without AUTH_TOKEN: liveness and readiness probes. */
+const OPEN_ROUTES = new Set(['/ping', '/health']);
+
+/** SHA-256 of a string, as bytes. */
+async function sha256(text) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** The digest of AUTH_TOKEN, computed once per isolate (per token). */
+let expected = { token: null, digest: null };
+
+/**
+ * Whether the request may pass: no AUTH_TOKEN, an open route, or `Authorization: Bearer
+ * <token>`. Tokens are compared by their SHA-256, over every byte (no early exit), so timing
+ * says nothing about the secret; neither is ever logged.
+ */
+async function authorized(request, env, path) {
+  const token = env.AUTH_TOKEN;
+  if (token === undefined || token === '' || OPEN_ROUTES.has(path)) return true;
+  if (expected.token !== token) expected = { token, digest: await sha256(token) };
+  const header = request.headers.get('authorization') ?? '';
+  const match = /^bearer (.*)$/is.exec(header);
+  if (match === null) return false;
+  const presented = await sha256(match[1].trim());
+  let diff = 0;
+  for (let i = 0; i < presented.length; i++) diff |= presented[i] ^ expected.digest[i];
+  return diff === 0;
+}
+
+const unauthorized = () =>
+  errorResponse('unauthorized', 'This server requires a token: send the header Authorization: Bearer <token>', {
+    'www-authenticate': 'Bearer realm="session-core"',
+  });
 
 class HttpError extends Error {
   constructor(name, message) {
@@ -264,6 +301,7 @@ export default {
     const segments = url.pathname.split('/').slice(1);
     if (segments.at(-1) === '' && segments.length > 1) segments.pop();
     try {
+      if (!(await authorized(request, env, url.pathname))) return unauthorized();
       const path = segments.map((s) => {
         try {
           return decodeURIComponent(s);
