@@ -22,7 +22,11 @@
 // Every error is JSON {"error", "message"}, with the REST server's statuses and names.
 import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
 import * as glue from '../pkg/session_core_wasm.js';
+import { wasmBackend } from '../backend.mjs';
 import { METRIC_ROUTES, openapi } from './server.mjs';
+
+/** The module's classes with the panic guard of backend.mjs (the same as `Sessions` uses). */
+const engine = wasmBackend(glue);
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const STATUS = {
@@ -120,7 +124,7 @@ async function bodyJson(request, env) {
     return JSON.parse(text);
   } catch {
     // serde_json's wording, from the engine, so the message is the REST server's.
-    throw new HttpError('invalidValue', `d must be an object (the body is not JSON: ${glue.jsonError(text)})`);
+    throw new HttpError('invalidValue', `d must be an object (the body is not JSON: ${engine.jsonError(text)})`);
   }
 }
 
@@ -195,7 +199,7 @@ function route(method, segments) {
 
 /** Checks `input` for `op` with the engine (no store work): the error, or null. */
 function inputError(op, input) {
-  const probe = new glue.NativeOp(op, JSON.stringify(input ?? null), 0, 'rs');
+  const probe = new engine.NativeOp(op, JSON.stringify(input ?? null), 0, 'rs');
   try {
     const first = JSON.parse(probe.start());
     return first.error ?? null;
