@@ -1,39 +1,159 @@
-// The native backend interface (see driver.mjs) over the wasm module's classes. The one thing
-// added to wasm-bindgen's classes: a NativeOp frees its wasm memory as soon as it has given its
-// final answer, instead of waiting for a FinalizationRegistry that may run late (or, in some
-// runtimes, never). NativeSessions lives as long as its Sessions object: the glue's
-// FinalizationRegistry frees it with it.
+// The native backend interface (see driver.mjs) over the wasm module's classes. Two things are
+// added to wasm-bindgen's classes:
+//
+// - A NativeOp frees its wasm memory as soon as it has given its final answer, instead of
+//   waiting for a FinalizationRegistry that may run late (or, in some runtimes, never).
+//   NativeSessions lives as long as its Sessions object: the glue's FinalizationRegistry frees
+//   it with it.
+//
+// - A panic guard, the twin of the napi addon's (bindings-node/src/guard.rs): no panic reaches
+//   the caller as anything but a `storeError` answer, and none leaves the module unusable. The
+//   .wasm is built with panic = "abort" (wasm32-unknown-unknown has no unwinding on stable
+//   Rust), so `catch_unwind` cannot help: a panic traps (`WebAssembly.RuntimeError:
+//   unreachable`) in the middle of a call, and the instance is left with a borrow flag or a
+//   lock held and its stack pointer not restored; every later call would fail. So the trap is
+//   caught here, and the module's instance is replaced with a fresh one
+//   (`__wbg_reset_state()`, from wasm-bindgen's --experimental-reset-state-function). What
+//   lived in the old instance is gone: the sessions of every in-module memory store (as a
+//   crashed server's memory store loses them) and the operations in progress (they answer
+//   `storeError`). Sessions kept by a store written in JavaScript (MapStore, a Durable
+//   Object's storage) are not in the instance and stay.
+
+/** What is shared per glue: how many times its instance was replaced. */
+const states = new WeakMap();
+
+/** The answer that stands for a trap (as the core's `answer` shapes a `storeError`). */
+function internalError(why) {
+  const message = `Store error: internal error in session-core-wasm (a bug): ${why}`;
+  return JSON.stringify({ error: { name: 'storeError', message }, events: [] });
+}
+
+/** Whether `e` is a trap of the wasm instance (a panic, an abort, running out of memory). */
+const isTrap = (e) => e instanceof WebAssembly.RuntimeError;
+
 export function wasmBackend(glue) {
-  const Raw = glue.NativeOp;
+  let state = states.get(glue);
+  if (state === undefined) {
+    state = { generation: 0 };
+    states.set(glue, state);
+  }
 
-  class NativeOp {
-    #op;
+  /** Replaces the poisoned instance with a fresh one; objects of the old one are stale. */
+  function restart() {
+    glue.__wbg_reset_state();
+    state.generation++;
+  }
 
-    constructor(op, inputJson, now, namespace) {
-      this.#op = new Raw(op, inputJson, now, namespace);
+  const RawSessions = glue.NativeSessions;
+  const RawOp = glue.NativeOp;
+
+  /** The in-module memory store. After a restart of the module it starts again, empty. */
+  class NativeSessions {
+    #args;
+    #raw;
+    #generation;
+
+    constructor(namespace, autoSweep) {
+      this.#args = [namespace, autoSweep];
+      this.#open();
     }
 
-    #step(answer) {
-      // Every answer but `{"batch": …}` is final.
-      if (!answer.startsWith('{"batch"')) {
-        this.#op.free();
-        this.#op = null;
+    #open() {
+      this.#generation = state.generation;
+      try {
+        this.#raw = new RawSessions(...this.#args);
+      } catch (e) {
+        if (!isTrap(e)) throw e;
+        restart();
+        this.#generation = state.generation;
+        this.#raw = new RawSessions(...this.#args);
       }
+    }
+
+    call(op, inputJson, now) {
+      if (this.#generation !== state.generation) this.#open();
+      try {
+        return this.#raw.call(op, inputJson, now);
+      } catch (e) {
+        if (!isTrap(e)) throw e;
+        restart();
+        return internalError(`${e}; the module was restarted, and the sessions of its memory stores are lost`);
+      }
+    }
+  }
+
+  class NativeOp {
+    #op = null;
+    #generation;
+    /** The answer to give at once: the constructor trapped. */
+    #failed = null;
+
+    constructor(op, inputJson, now, namespace) {
+      this.#generation = state.generation;
+      try {
+        this.#op = new RawOp(op, inputJson, now, namespace);
+      } catch (e) {
+        if (!isTrap(e)) throw e;
+        restart();
+        this.#failed = internalError(`${e}; the module was restarted`);
+      }
+    }
+
+    /** Runs one step of the raw machine, guarded; frees it after its final answer. */
+    #run(step) {
+      if (this.#failed !== null) return this.#failed;
+      if (this.#generation !== state.generation) {
+        // Another call trapped and the module was restarted while this operation waited for
+        // its store: its machine is gone.
+        this.#op = null;
+        this.#failed = internalError('the module was restarted during this operation; it did not complete');
+        return this.#failed;
+      }
+      let answer;
+      try {
+        answer = step(this.#op);
+      } catch (e) {
+        if (!isTrap(e)) throw e;
+        this.#op = null;
+        restart();
+        this.#failed = internalError(`${e}; the module was restarted`);
+        return this.#failed;
+      }
+      // Every answer but `{"batch": …}` is final.
+      if (!answer.startsWith('{"batch"')) this.free();
       return answer;
     }
 
     start() {
-      return this.#step(this.#op.start());
+      return this.#run((op) => op.start());
     }
 
     resume(repliesJson) {
-      return this.#step(this.#op.resume(repliesJson));
+      return this.#run((op) => op.resume(repliesJson));
     }
 
     fail(message) {
-      return this.#step(this.#op.fail(message));
+      return this.#run((op) => op.fail(message));
+    }
+
+    /** Frees the machine now (it is freed by itself after its final answer). */
+    free() {
+      const op = this.#op;
+      this.#op = null;
+      if (op !== null && this.#generation === state.generation) op.free();
     }
   }
 
-  return { NativeSessions: glue.NativeSessions, NativeOp };
+  /** `jsonError` of the module (serde_json's words for why a text is not JSON), guarded. */
+  function jsonError(text) {
+    try {
+      return glue.jsonError(text);
+    } catch (e) {
+      if (!isTrap(e)) throw e;
+      restart();
+      return 'the JSON parser failed';
+    }
+  }
+
+  return { NativeSessions, NativeOp, jsonError };
 }

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { writeCjs } from '../../scripts/cjs.mjs';
+import { BINDGEN_FLAGS } from './bindgen.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = join(here, '..');
@@ -61,10 +62,10 @@ const raw = join(targetDir, TARGET, 'wasm', 'session_core_wasm.wasm');
 const pkg = join(here, 'pkg');
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
-run(bindgen, ['--target', 'web', '--no-typescript', '--out-dir', pkg, '--out-name', 'session_core_wasm', raw]);
+run(bindgen, ['--target', 'web', ...BINDGEN_FLAGS, '--out-dir', pkg, '--out-name', 'session_core_wasm', raw]);
 const wasm = join(pkg, 'session_core_wasm_bg.wasm');
 const cjsGlue = join(pkg, 'cjs');
-run(bindgen, ['--target', 'nodejs', '--no-typescript', '--out-dir', cjsGlue, '--out-name', 'session_core_wasm', raw]);
+run(bindgen, ['--target', 'nodejs', ...BINDGEN_FLAGS, '--out-dir', cjsGlue, '--out-name', 'session_core_wasm', raw]);
 if (!readFileSync(join(cjsGlue, 'session_core_wasm_bg.wasm')).equals(readFileSync(wasm))) {
   console.error('the nodejs and web targets of wasm-bindgen made different .wasm files');
   process.exit(1);

@@ -13,6 +13,13 @@
 //! The clock is an argument of every call (the core never reads it; `SystemTime` does not
 //! exist on wasm32-unknown-unknown). Tokens come from `crypto.getRandomValues` via getrandom.
 //! The module imports nothing from `env`: only wasm-bindgen's glue.
+//!
+//! Panics: the module is built with `panic = "abort"`, so a panic traps (`RuntimeError:
+//! unreachable`) and `catch_unwind` cannot turn it into an answer as the napi addon's guard
+//! does. The JS side does it instead (`backend.mjs`): it catches the trap, answers
+//! `storeError`, and replaces the poisoned instance with a fresh one (wasm-bindgen's
+//! `__wbg_reset_state`). The feature `test-panic` (tests only; never in the shipped build) makes
+//! an input naming the app `__panic__` panic, so that the tests can check this.
 
 use session_core::CreateArgs;
 use session_core::host::{MemoryHost, WireHost, data_arg, millis, seconds_arg};
@@ -35,6 +42,7 @@ impl NativeSessions {
 
     /// Runs operation `op` (a JS method name) with its JSON option object at `now` (ms).
     pub fn call(&self, op: &str, input_json: &str, now: f64) -> String {
+        test_panic::on_request(panic_requested(input_json));
         self.0.call(op, input_json, millis(now))
     }
 
@@ -108,31 +116,61 @@ impl NativeSessions {
 /// One operation against a store written in JavaScript: `start()`, then `resume(replies)`
 /// after each batch, until the answer has `done` or `error`.
 #[wasm_bindgen]
-pub struct NativeOp(WireHost);
+pub struct NativeOp {
+    host: WireHost,
+    /// Feature `test-panic`: panic in `resume`, after the store has applied a batch.
+    panic: bool,
+}
 
 #[wasm_bindgen]
 impl NativeOp {
     /// Operation `op` with its JSON option object, at `now` (ms), for keys under `namespace`.
     #[wasm_bindgen(constructor)]
     pub fn new(op: &str, input_json: &str, now: f64, namespace: &str) -> Self {
-        Self(WireHost::new(op, input_json, millis(now), namespace))
+        Self {
+            host: WireHost::new(op, input_json, millis(now), namespace),
+            panic: panic_requested(input_json),
+        }
     }
 
     /// The first step: `{"batch": [...]}` to apply, or the final answer.
     pub fn start(&mut self) -> String {
-        self.0.start()
+        self.host.start()
     }
 
     /// The next step, given the store's replies to the last batch as JSON: an array with one
     /// reply per command, or `{"conflict": true}`.
     pub fn resume(&mut self, replies_json: &str) -> String {
-        self.0.resume(replies_json)
+        test_panic::on_request(self.panic);
+        self.host.resume(replies_json)
     }
 
     /// Ends the operation with `storeError` (the JS store threw `message`).
     pub fn fail(&mut self, message: &str) -> String {
-        self.0.fail(message)
+        self.host.fail(message)
     }
+}
+
+/// Whether the input names the app `__panic__` (which only the feature `test-panic` acts on).
+fn panic_requested(input_json: &str) -> bool {
+    cfg!(feature = "test-panic") && input_json.contains("\"__panic__\"")
+}
+
+/// Tests only: panics on request, with the feature `test-panic`.
+#[cfg(feature = "test-panic")]
+mod test_panic {
+    /// Panics when `requested`.
+    pub(crate) fn on_request(requested: bool) {
+        assert!(!requested, "test-panic: the input asked for a panic");
+    }
+}
+
+/// Without the feature `test-panic`: nothing.
+#[cfg(not(feature = "test-panic"))]
+mod test_panic {
+    /// Does nothing.
+    #[inline(always)]
+    pub(crate) fn on_request(_requested: bool) {}
 }
 
 /// Why `text` is not JSON, in serde_json's words (empty when it is JSON): the Worker words its

@@ -3,7 +3,8 @@
 // Durable Object per app whose storage keeps the sessions across requests and across the
 // object (and the whole runtime) being dropped and started again, and expiry swept by alarms.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -25,10 +26,98 @@ function startFreshWorker(vars = {}) {
   return startWorker(vars, dir);
 }
 
+/** [status, the body as JSON, or as text when it is not JSON (`/ping`), or null when empty] */
 async function send(mf, method, path, body, headers = {}) {
   const res = await mf.dispatchFetch(`http://localhost${path}`, { method, body, headers });
   const text = await res.text();
-  return [res.status, text === '' ? null : JSON.parse(text)];
+  if (text === '') return [res.status, null];
+  try {
+    return [res.status, JSON.parse(text)];
+  } catch {
+    return [res.status, text];
+  }
+}
+
+/**
+ * One request over a plain socket to the Worker's HTTP port (`await mf.ready`), written byte
+ * for byte as given; the answer as it came: `{ status, headers, body }` (headers in lower
+ * case, a chunked body decoded).
+ */
+async function raw(url, request) {
+  const bytes = await new Promise((resolve, reject) => {
+    const chunks = [];
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(request));
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+  const headEnd = bytes.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = bytes.subarray(0, headEnd).toString('latin1').split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => {
+    const i = l.indexOf(':');
+    return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()];
+  }));
+  let body = bytes.subarray(headEnd + 4);
+  if (headers['transfer-encoding'] === 'chunked') {
+    const parts = [];
+    for (let at = 0; ;) {
+      const lineEnd = body.indexOf('\r\n', at);
+      const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
+      if (size === 0) break;
+      parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+    body = Buffer.concat(parts);
+  } else if (headers['content-length'] !== undefined) {
+    body = body.subarray(0, Number(headers['content-length']));
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body };
+}
+
+/** A request with `Connection: close`, and a JSON body with its length if given. */
+function request(method, path, headers = {}, body = undefined) {
+  let r = `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n`;
+  for (const [k, v] of Object.entries(headers)) r += `${k}: ${v}\r\n`;
+  if (body !== undefined) r += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+  return `${r}\r\n${body ?? ''}`;
+}
+
+/**
+ * Matches `actual` against `template` (tests/http/rest-sessions-flow.json): `{tokenN}` and
+ * `{handleN}` stand for values of the run; a known one must be equal, a new one matches its
+ * shape (64 of [A-Za-z0-9], 43 of [A-Za-z0-9_-]) and is remembered in `vars`.
+ */
+function matchesTemplate(template, actual, vars) {
+  let pattern = '';
+  const names = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{(token\d*|handle\d*)\}/g)) {
+    pattern += template.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const name = m[1];
+    if (vars[name] !== undefined) pattern += vars[name];
+    else if (names.includes(name)) pattern += `\\k<${name}>`;
+    else {
+      names.push(name);
+      pattern += name.startsWith('token') ? `(?<${name}>[A-Za-z0-9]{64})` : `(?<${name}>[A-Za-z0-9_-]{43})`;
+    }
+    last = m.index + m[0].length;
+  }
+  pattern += template.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const found = new RegExp(`^${pattern}$`).exec(actual);
+  if (found === null) return false;
+  Object.assign(vars, found.groups ?? {});
+  return true;
+}
+
+/** Checks that an answer is an error as JSON `{error, message}` with `status` and `name`. */
+async function assertJsonError(what, res, status, name) {
+  assert.equal(res.status, status, what);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/, `${what}: content-type`);
+  const body = JSON.parse(await res.text());
+  assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], what);
+  assert.equal(body.error, name, what);
+  assert.ok(typeof body.message === 'string' && body.message.length > 0, what);
+  return body;
 }
 
 const TOKEN = /^[A-Za-z0-9]{64}$/;
@@ -255,6 +344,114 @@ describe('the Worker in workerd (miniflare 3)', () => {
       assert.deepEqual(await send(mf, 'GET', '/exp/soid/u1', undefined, at(t0 + 2000)), [200, { sessions: [] }]);
     } finally {
       await mf.dispose();
+    }
+  });
+  test('/ping answers PONG exactly, four bytes of plain text; /health stays JSON', async () => {
+    const mf = startWorker();
+    try {
+      const res = await mf.dispatchFetch('http://localhost/ping');
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /^text\/plain/);
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), Buffer.from('PONG'));
+      assert.deepEqual(await send(mf, 'GET', '/health'), [200, { status: 'ok', store: 'durable-object' }]);
+      const [, doc] = await send(mf, 'GET', '/openapi.json');
+      assert.deepEqual(doc.paths['/ping'].get.responses['200'].content['text/plain'].schema.enum, ['PONG']);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('rest-sessions\' documented flow over raw HTTP, byte for byte as the REST server answers it', async () => {
+    const flow = JSON.parse(readFileSync(new URL('../../tests/http/rest-sessions-flow.json', import.meta.url), 'utf8'));
+    const mf = startFreshWorker({ TEST_CLOCK: 'true' });
+    try {
+      const url = await mf.ready;
+      const vars = {};
+      for (const step of flow.steps) {
+        const path = step.path.replace(/\{(\w+)\}/g, (m, name) => vars[name] ?? m);
+        const now = { 'x-session-core-now': String(flow.start + step.at) };
+        const res = await raw(url, request(step.method, path, now, step.request));
+        const text = res.body.toString('utf8');
+        assert.equal(res.status, step.status, `${step.name}: ${text}`);
+        assert.ok((res.headers['content-type'] ?? '').startsWith(step.type), `${step.name}: ${res.headers['content-type']}`);
+        assert.ok(matchesTemplate(step.body, text, vars), `${step.name}:\n  expected ${step.body}\n  got      ${text}`);
+      }
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('every error status answers JSON {error, message}', async () => {
+    const mf = startWorker({ BODY_LIMIT: '200' });
+    const fetch = (method, path, body, headers = {}) =>
+      mf.dispatchFetch(`http://localhost${path}`, { method, body, headers });
+    try {
+      await assertJsonError('validation', await fetch('PUT', '/ab/create/u1?ip=::1'), 400, 'invalidFormat');
+      const utf8 = await assertJsonError('a path segment that is not UTF-8', await fetch('GET', '/shop/get/%FF%FE'), 400, 'invalidFormat');
+      assert.equal(utf8.message, 'Invalid token format: the path segment is not UTF-8');
+      await assertJsonError('an op that is not UTF-8', await fetch('POST', '/v1/%FF', '{}'), 400, 'invalidFormat');
+      await assertJsonError('a body that is not JSON', await fetch('POST', '/v1/get', '{no'), 400, 'invalidValue');
+      await assertJsonError('no route', await fetch('GET', '/nope'), 404, 'notFound');
+      await assertJsonError('a single segment that is not UTF-8', await fetch('GET', '/%FF'), 404, 'notFound');
+      const res = await fetch('GET', '/shop/create/u1');
+      assert.equal(res.headers.get('allow'), 'PUT');
+      const body = await assertJsonError('a method the route does not take', res, 405, 'methodNotAllowed');
+      assert.equal(body.message, 'GET is not allowed on /shop/create/u1 (the Allow header lists the methods it takes)');
+      await assertJsonError('POST /ping', await fetch('POST', '/ping'), 405, 'methodNotAllowed');
+      await assertJsonError('GET /sweep', await fetch('GET', '/sweep'), 405, 'methodNotAllowed');
+      await assertJsonError('GET /v1/get', await fetch('GET', '/v1/get'), 405, 'methodNotAllowed');
+      await assertJsonError('a body over the limit', await fetch('POST', '/v1/get', '1'.repeat(300)), 413, 'tooLarge');
+    } finally {
+      await mf.dispose();
+    }
+    const locked = startWorker({ AUTH_TOKEN: 't0ken-for-tests' });
+    try {
+      const res = await locked.dispatchFetch('http://localhost/shop/activity?dt=60');
+      await assertJsonError('no token', res, 401, 'unauthorized');
+    } finally {
+      await locked.dispose();
+    }
+  });
+
+  test('AUTH_TOKEN: every route but /ping and /health needs Authorization: Bearer <token>', async () => {
+    const token = 's3cret-t0ken-for-the-tests';
+    const mf = startFreshWorker({ AUTH_TOKEN: token });
+    const fetch = (method, path, headers = {}) => mf.dispatchFetch(`http://localhost${path}`, { method, headers });
+    try {
+      for (const path of ['/ping', '/health']) assert.equal((await fetch('GET', path)).status, 200, path);
+      const closed = [
+        ['PUT', '/shop/create/u1?ip=::1'],
+        ['GET', '/shop/activity?dt=60'],
+        ['GET', '/metrics'],
+        ['GET', '/openapi.json'],
+        ['POST', '/sweep'],
+        ['POST', '/v1/get'],
+        ['GET', '/nope'],
+      ];
+      for (const [method, path] of closed) {
+        for (const authorization of [undefined, 'Bearer wrong', token, 'Basic czNjcmV0', `Bearer ${token}x`]) {
+          const res = await fetch(method, path, authorization === undefined ? {} : { authorization });
+          await assertJsonError(`${method} ${path} with ${authorization}`, res, 401, 'unauthorized');
+          assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="session-core"');
+        }
+      }
+      const auth = { authorization: `Bearer ${token}` };
+      const created = await fetch('PUT', '/shop/create/u1?ip=::1', auth);
+      assert.equal(created.status, 200);
+      const { token: t } = await created.json();
+      const [status, s] = await send(mf, 'GET', `/shop/get/${t}`, undefined, { authorization: `bearer ${token}` });
+      assert.deepEqual([status, s.id], [200, 'u1']);
+      assert.equal((await fetch('GET', '/metrics', auth)).status, 200);
+      assert.equal((await fetch('GET', '/nope', auth)).status, 404);
+    } finally {
+      await mf.dispose();
+    }
+    // Without the secret (the default), nothing is asked.
+    const open = startFreshWorker();
+    try {
+      assert.deepEqual(await send(open, 'GET', '/shop/activity?dt=60'), [200, { activity: 0 }]);
+    } finally {
+      await open.dispose();
     }
   });
 });

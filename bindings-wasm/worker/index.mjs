@@ -15,16 +15,28 @@
 // (alarm period, 60000), BODY_LIMIT (bytes, 262144), TEST_CLOCK ("true" lets the
 // x-session-core-now header set the clock, for tests only, as the server's --test-clock; and
 // the x-session-core-scope header give a request objects of its own, so that each conformance
-// vector runs on empty storage).
+// vector runs on empty storage). Secret (`wrangler secret put AUTH_TOKEN`): AUTH_TOKEN, the
+// shared secret every request but GET /ping and GET /health must carry as
+// `Authorization: Bearer <token>`, as the server's --auth-token.
+//
+// Every error is JSON {"error", "message"}, with the REST server's statuses and names.
 import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
 import * as glue from '../pkg/session_core_wasm.js';
+import { wasmBackend } from '../backend.mjs';
 import { METRIC_ROUTES, openapi } from './server.mjs';
+
+/** The module's classes with the panic guard of backend.mjs (the same as `Sessions` uses). */
+const engine = wasmBackend(glue);
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const STATUS = {
   missingParameter: 400,
   invalidFormat: 400,
   invalidValue: 400,
+  badRequest: 400,
+  unauthorized: 401,
+  notFound: 404,
+  methodNotAllowed: 405,
   tooLarge: 413,
   conflict: 409,
   storeError: 503,
@@ -35,10 +47,57 @@ const SWEEP_LIMIT = 1000;
 /** The object's own storage keys, beside the store's ("r", "z" and "s" + "\u0000"). */
 const META = 'meta';
 
-const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: JSON_TYPE });
-const errorResponse = (name, message) => json({ error: name, message }, STATUS[name] ?? 500);
-const notFound = () => json({ error: 'notFound', message: 'No such route; see /openapi.json' }, 404);
-const methodNotAllowed = (allow) => new Response(null, { status: 405, headers: { allow } });
+const json = (body, status = 200, headers = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { ...JSON_TYPE, ...headers } });
+const errorResponse = (name, message, headers = {}) =>
+  json({ error: name, message }, STATUS[name] ?? 500, headers);
+const notFound = () => errorResponse('notFound', 'No such route; see /openapi.json');
+/** 405, as the REST server words it, with the methods the route takes in `Allow`. */
+const methodNotAllowed = (request, allow) =>
+  errorResponse(
+    'methodNotAllowed',
+    `${request.method} is not allowed on ${new URL(request.url).pathname} (the Allow header lists the methods it takes)`,
+    { allow },
+  );
+/** `PONG`, four bytes of plain text, exactly as rest-sessions answers. */
+const pong = () => new Response('PONG', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
+/** A path segment that is not UTF-8 once percent-decoded (it matches no literal segment). */
+const NOT_UTF8 = Symbol('not UTF-8');
+
+/** Routes open without AUTH_TOKEN: liveness and readiness probes. */
+const OPEN_ROUTES = new Set(['/ping', '/health']);
+
+/** SHA-256 of a string, as bytes. */
+async function sha256(text) {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** The digest of AUTH_TOKEN, computed once per isolate (per token). */
+let expected = { token: null, digest: null };
+
+/**
+ * Whether the request may pass: no AUTH_TOKEN, an open route, or `Authorization: Bearer
+ * <token>`. Tokens are compared by their SHA-256, over every byte (no early exit), so timing
+ * says nothing about the secret; neither is ever logged.
+ */
+async function authorized(request, env, path) {
+  const token = env.AUTH_TOKEN;
+  if (token === undefined || token === '' || OPEN_ROUTES.has(path)) return true;
+  if (expected.token !== token) expected = { token, digest: await sha256(token) };
+  const header = request.headers.get('authorization') ?? '';
+  const match = /^bearer (.*)$/is.exec(header);
+  if (match === null) return false;
+  const presented = await sha256(match[1].trim());
+  let diff = 0;
+  for (let i = 0; i < presented.length; i++) diff |= presented[i] ^ expected.digest[i];
+  return diff === 0;
+}
+
+const unauthorized = () =>
+  errorResponse('unauthorized', 'This server requires a token: send the header Authorization: Bearer <token>', {
+    'www-authenticate': 'Bearer realm="session-core"',
+  });
 
 class HttpError extends Error {
   constructor(name, message) {
@@ -50,16 +109,22 @@ class HttpError extends Error {
 /** The JSON body, `undefined` when empty (or blank); errors as the REST server words them. */
 async function bodyJson(request, env) {
   const limit = Number(env.BODY_LIMIT ?? 262144);
-  const text = await request.text();
-  if (new TextEncoder().encode(text).length > limit) {
-    throw new HttpError('tooLarge', `The request body is larger than ${limit} bytes`);
+  const tooLarge = () => new HttpError('tooLarge', `The request body is larger than ${limit} bytes`);
+  // A Content-Length over the limit is refused before a byte is read.
+  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge();
+  let text;
+  try {
+    text = await request.text();
+  } catch (e) {
+    throw new HttpError('badRequest', `The request body could not be read (${e?.message ?? e})`);
   }
+  if (new TextEncoder().encode(text).length > limit) throw tooLarge();
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
   } catch {
     // serde_json's wording, from the engine, so the message is the REST server's.
-    throw new HttpError('invalidValue', `d must be an object (the body is not JSON: ${glue.jsonError(text)})`);
+    throw new HttpError('invalidValue', `d must be an object (the body is not JSON: ${engine.jsonError(text)})`);
   }
 }
 
@@ -101,7 +166,13 @@ const ROUTES = [
   ['POST', ['app', 'sweep'], (p, q) => ({ op: 'sweep', input: fields([['app', p.app]], q, ['limit']) })],
 ];
 
-/** The route for `segments`: `{allowed, match}`, where `match` is `[build, params]` for `method`. */
+/** A path parameter that is not UTF-8: `invalidFormat` for its field, as on the REST server. */
+function notUtf8(field) {
+  return new HttpError('invalidFormat', `Invalid ${field} format: the path segment is not UTF-8`);
+}
+
+/** The route for `segments`: `{allowed, match}`, where `match` is `[build, params]` for `method`
+ *  (it throws `invalidFormat` when one of its parameters is NOT_UTF8). */
 function route(method, segments) {
   const allowed = [];
   let match = null;
@@ -119,12 +190,16 @@ function route(method, segments) {
     allowed.push(m);
     if (m === method) match = [build, params];
   }
+  if (match !== null) {
+    const bad = Object.entries(match[1]).find(([, v]) => v === NOT_UTF8);
+    if (bad !== undefined) throw notUtf8(bad[0]);
+  }
   return { allowed, match };
 }
 
 /** Checks `input` for `op` with the engine (no store work): the error, or null. */
 function inputError(op, input) {
-  const probe = new glue.NativeOp(op, JSON.stringify(input ?? null), 0, 'rs');
+  const probe = new engine.NativeOp(op, JSON.stringify(input ?? null), 0, 'rs');
   try {
     const first = JSON.parse(probe.start());
     return first.error ?? null;
@@ -230,22 +305,23 @@ export default {
     const segments = url.pathname.split('/').slice(1);
     if (segments.at(-1) === '' && segments.length > 1) segments.pop();
     try {
-      const path = segments.map((s) => decodeURIComponent(s));
-      if (path.length === 1 && path[0] === 'ping') {
-        return request.method === 'GET' ? json('PONG') : methodNotAllowed('GET');
-      }
-      if (path.length === 1 && path[0] === 'openapi.json') {
-        return request.method === 'GET' ? json(openapi) : methodNotAllowed('GET');
-      }
-      if (path.length === 1 && path[0] === 'metrics') {
-        return request.method === 'GET' ? await metrics(env, request) : methodNotAllowed('GET');
-      }
+      if (!(await authorized(request, env, url.pathname))) return unauthorized();
+      const path = segments.map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return NOT_UTF8;
+        }
+      });
+      const only = (method, answer) => (request.method === method ? answer() : methodNotAllowed(request, method));
+      if (path.length === 1 && path[0] === 'ping') return only('GET', pong);
+      if (path.length === 1 && path[0] === 'openapi.json') return only('GET', () => json(openapi));
+      if (path.length === 1 && path[0] === 'metrics') return await only('GET', () => metrics(env, request));
       if (path.length === 1 && path[0] === 'sweep') {
-        if (request.method !== 'POST') return methodNotAllowed('POST');
-        return await call(env, request, 'sweep', fields([], url.searchParams, ['limit']));
+        return await only('POST', () => call(env, request, 'sweep', fields([], url.searchParams, ['limit'])));
       }
       if (path.length === 1 && path[0] === 'health') {
-        return request.method === 'GET' ? json({ status: 'ok', store: 'durable-object' }) : methodNotAllowed('GET');
+        return only('GET', () => json({ status: 'ok', store: 'durable-object' }));
       }
       if (path.length === 2 && path[0] === '_bench' && env.BENCH === 'true') {
         // Benchmarks only (bench/edge.mjs): a loop of operations inside one request.
@@ -254,18 +330,18 @@ export default {
         return stub.fetch('https://sessions/call', { method: 'POST', body: JSON.stringify({ op: '_bench', input }) });
       }
       if (path.length === 2 && path[0] === 'v1') {
-        if (request.method !== 'POST') return methodNotAllowed('POST');
+        if (request.method !== 'POST') return methodNotAllowed(request, 'POST');
+        if (path[1] === NOT_UTF8) throw notUtf8('op');
         const input = await bodyJson(request, env);
         return await call(env, request, path[1], input ?? null, METRIC_ROUTES.includes(path[1]) ? path[1] : 'other');
       }
       const { allowed, match } = route(request.method, path);
-      if (match === null) return allowed.length > 0 ? methodNotAllowed(allowed.join(', ')) : notFound();
+      if (match === null) return allowed.length > 0 ? methodNotAllowed(request, allowed.join(', ')) : notFound();
       const [build, params] = match;
       const { op, input, route: name } = await build(params, url.searchParams, request, env);
       return await call(env, request, op, input, name);
     } catch (e) {
       if (e instanceof HttpError) return errorResponse(e.name, e.message);
-      if (e instanceof URIError) return notFound();
       return errorResponse('storeError', `Store error: ${e?.message ?? e}`);
     }
   },

@@ -1,16 +1,61 @@
 //! Where sessions live: the embedded memory store, or Redis.
 
 use serde_json::Value;
-use session_core::{AsyncSessions, Error, ManualClock, MemoryStore, Sessions};
-use session_core_redis::RedisStore;
-use std::sync::Arc;
+use session_core::store::{ApplyError, AsyncStore, Batch, Reply};
+use session_core::{AsyncSessions, Error, EventKind, ManualClock, MemoryStore, Sessions};
+use session_core_redis::{ConnectError, RedisConfig, RedisStore};
+use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// The store behind the server. Every route goes through [`Backend::call`], the core's JSON
 /// entry point, so the server adds no session logic of its own.
 #[derive(Clone)]
 pub(crate) enum Backend {
-    Memory(Arc<Sessions<MemoryStore>>),
-    Redis(Arc<AsyncSessions<RedisStore>>),
+    Memory(Memory),
+    Redis(Arc<AsyncSessions<LazyRedis>>),
+}
+
+/// The memory store, with a count of the sessions it holds.
+#[derive(Clone)]
+pub(crate) struct Memory {
+    pub(crate) sessions: Arc<Sessions<MemoryStore>>,
+    /// Sessions held: the snapshot's count at start, plus `created`, less `destroyed` events.
+    /// `/metrics` and `/health` read it instead of walking the store under its lock.
+    live: Arc<AtomicI64>,
+}
+
+impl Memory {
+    /// A memory store whose session count follows its events; `configure` sets the clock and
+    /// the sweeping policy.
+    pub(crate) fn new(
+        configure: impl FnOnce(Sessions<MemoryStore>) -> Sessions<MemoryStore>,
+    ) -> Self {
+        let live = Arc::new(AtomicI64::new(0));
+        let count = live.clone();
+        let sessions = configure(Sessions::new(MemoryStore::new())).on_event(move |e| {
+            match e.kind {
+                EventKind::Created => count.fetch_add(1, Ordering::Relaxed),
+                EventKind::Destroyed(_) => count.fetch_sub(1, Ordering::Relaxed),
+            };
+        });
+        Self {
+            sessions: Arc::new(sessions),
+            live,
+        }
+    }
+
+    /// Counts sessions loaded from a snapshot (they make no events).
+    pub(crate) fn loaded(&self, n: usize) {
+        self.live
+            .fetch_add(i64::try_from(n).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// Sessions held (live, or expired and not swept yet).
+    pub(crate) fn count(&self) -> usize {
+        usize::try_from(self.live.load(Ordering::Relaxed)).unwrap_or(0)
+    }
 }
 
 /// The clock the tests drive (`--test-clock`), if any.
@@ -21,15 +66,16 @@ impl Backend {
     /// Runs operation `op` (a redis-sessions method name) with a JSON option object.
     pub(crate) async fn call(&self, op: &str, input: &Value) -> Result<Value, Error> {
         match self {
-            Backend::Memory(s) => s.call(op, input),
+            Backend::Memory(m) => m.sessions.call(op, input),
             Backend::Redis(s) => s.call(op, input).await,
         }
     }
 
-    /// Sessions currently held, when the store can say cheaply.
+    /// Sessions currently held, when the store can say cheaply (Redis is shared with other
+    /// processes: it cannot).
     pub(crate) fn live_sessions(&self) -> Option<usize> {
         match self {
-            Backend::Memory(s) => Some(s.store().record_count()),
+            Backend::Memory(m) => Some(m.count()),
             Backend::Redis(_) => None,
         }
     }
@@ -40,5 +86,104 @@ impl Backend {
             Backend::Memory(_) => "memory",
             Backend::Redis(_) => "redis",
         }
+    }
+}
+
+/// The Redis store, once it has been reached. Until then every batch fails with a
+/// `storeError` that says why (so routes answer 503), while a background task keeps trying;
+/// after that, the store's own connection manager handles reconnections.
+#[derive(Clone)]
+pub(crate) struct LazyRedis(Arc<Lazy>);
+
+struct Lazy {
+    store: OnceLock<RedisStore>,
+    /// Why there is no store yet.
+    waiting: Mutex<String>,
+}
+
+impl AsyncStore for LazyRedis {
+    fn apply(&self, batch: Batch) -> impl Future<Output = Result<Vec<Reply>, ApplyError>> + Send {
+        let lazy = self.0.clone();
+        async move {
+            match lazy.store.get() {
+                Some(store) => store.apply(batch).await,
+                None => Err(ApplyError::Store(
+                    lazy.waiting
+                        .lock()
+                        .map(|w| w.clone())
+                        .unwrap_or_else(|e| e.into_inner().clone()),
+                )),
+            }
+        }
+    }
+}
+
+/// Whether a connection error may go away by itself (Redis not started yet, restarting, or
+/// unreachable for now), rather than being a mistake in the configuration.
+fn transient(e: &ConnectError) -> bool {
+    match e {
+        ConnectError::Config(_) => false,
+        ConnectError::Redis(e) => {
+            e.is_io_error()
+                || e.is_connection_refusal()
+                || e.is_timeout()
+                || e.is_connection_dropped()
+        }
+    }
+}
+
+/// Connects to Redis. A configuration error (a bad URL or namespace) fails at once; Redis
+/// being unreachable does not: the store answers `storeError` until a background task reaches
+/// it.
+pub(crate) async fn connect_redis(config: RedisConfig) -> Result<LazyRedis, String> {
+    let lazy = LazyRedis(Arc::new(Lazy {
+        store: OnceLock::new(),
+        waiting: Mutex::new(String::new()),
+    }));
+    match config.clone().connect().await {
+        Ok(store) => {
+            let _ = lazy.0.store.set(store);
+            return Ok(lazy);
+        }
+        Err(e) if !transient(&e) => return Err(format!("--redis: {e}")),
+        Err(e) => {
+            eprintln!(
+                "session-core-server: --redis: {e}; serving 503 until Redis answers (retrying in \
+                 the background)"
+            );
+            set_waiting(&lazy, &e);
+        }
+    }
+    let background = lazy.clone();
+    tokio::spawn(async move {
+        let mut delay = Duration::from_millis(100);
+        let mut last_log = Instant::now();
+        loop {
+            tokio::time::sleep(delay).await;
+            match config.clone().connect().await {
+                Ok(store) => {
+                    let _ = background.0.store.set(store);
+                    eprintln!("session-core-server: connected to Redis");
+                    return;
+                }
+                Err(e) => {
+                    set_waiting(&background, &e);
+                    if last_log.elapsed() >= Duration::from_secs(60) {
+                        eprintln!("session-core-server: --redis: still waiting: {e}");
+                        last_log = Instant::now();
+                    }
+                }
+            }
+            delay = (delay * 2).min(Duration::from_secs(2));
+        }
+    });
+    Ok(lazy)
+}
+
+fn set_waiting(lazy: &LazyRedis, e: &ConnectError) {
+    let why = format!("Redis has not been reached since the server started ({e})");
+    match lazy.0.waiting.lock() {
+        Ok(mut w) => *w = why,
+        Err(poisoned) => *poisoned.into_inner() = why,
     }
 }

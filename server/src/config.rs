@@ -1,8 +1,10 @@
 //! Configuration: flags, each with an environment variable.
 
 use clap::Parser;
+use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// rest-sessions' HTTP API on session-core.
 #[derive(Debug, Clone, Parser)]
@@ -11,10 +13,12 @@ pub(crate) struct Config {
     /// Port to listen on.
     #[arg(long, env = "PORT", default_value_t = 3000)]
     pub(crate) port: u16,
-    /// Address to bind (use 0.0.0.0 to accept connections from other hosts).
+    /// Address to bind (use 0.0.0.0 to accept connections from other hosts; then set
+    /// --auth-token too).
     #[arg(long, env = "BIND", default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
-    /// Keep sessions in Redis at this URL (`redis://host:port/db`) instead of in memory.
+    /// Keep sessions in Redis at this URL (`redis://host:port/db`) instead of in memory. The
+    /// server starts even while Redis is unreachable (503 until it answers).
     #[arg(long, env = "RS_REDISURL")]
     pub(crate) redis: Option<String>,
     /// Key namespace in the store.
@@ -38,4 +42,87 @@ pub(crate) struct Config {
     /// Seconds between snapshots when `--data` is set.
     #[arg(long, env = "RS_SNAPSHOT_INTERVAL", default_value_t = 30)]
     pub(crate) snapshot_interval: u64,
+    /// Seconds a client has to send a request's headers (from the connection's start, or from
+    /// the previous answer on a kept-alive connection); then the connection is closed.
+    #[arg(long, env = "RS_HEADER_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub(crate) header_timeout: Seconds,
+    /// Seconds a client has to send a request's body, once its headers are in (then 408).
+    #[arg(long, env = "RS_BODY_TIMEOUT", default_value = "30", value_parser = seconds)]
+    pub(crate) body_timeout: Seconds,
+    /// Seconds that SIGTERM or SIGINT waits for open requests; then the connections left are
+    /// dropped, and the `--data` snapshot is written.
+    #[arg(long, env = "RS_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub(crate) shutdown_timeout: Seconds,
+    /// Most connections held at once. At the cap, the oldest idle connection (no request in
+    /// progress) is closed for each new one. Default: the open-file limit less 64.
+    #[arg(long, env = "RS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_connections: Option<u32>,
+    /// Require `Authorization: Bearer <token>` on every route but /ping and /health. Prefer
+    /// the environment variable: a flag shows in the process list.
+    #[arg(long, env = "RS_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub(crate) auth_token: Option<Secret>,
+}
+
+/// A duration given in seconds (decimals allowed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Seconds(pub(crate) Duration);
+
+/// Parses a positive number of seconds, at most a day.
+fn seconds(text: &str) -> Result<Seconds, String> {
+    let wrong =
+        || format!("{text:?} is not a number of seconds from 0.001 to 86400 (such as 10 or 0.5)");
+    let n: f64 = text.trim().parse().map_err(|_| wrong())?;
+    if !(0.001..=86_400.0).contains(&n) {
+        return Err(wrong());
+    }
+    Duration::try_from_secs_f64(n)
+        .map(Seconds)
+        .map_err(|_| wrong())
+}
+
+/// A value never printed: `Debug` shows `<redacted>`.
+#[derive(Clone)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The shared secret: not empty, and without leading or trailing spaces (a header value would
+/// lose them).
+fn secret(text: &str) -> Result<Secret, String> {
+    if text.is_empty() {
+        return Err("the token is empty; leave it unset to turn authentication off".into());
+    }
+    if text.trim() != text || !text.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        return Err(
+            "the token must be printable ASCII without spaces (it travels in a header)".into(),
+        );
+    }
+    Ok(Secret(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_take_decimals_and_refuse_nonsense() {
+        assert_eq!(seconds("10"), Ok(Seconds(Duration::from_secs(10))));
+        assert_eq!(seconds("0.5"), Ok(Seconds(Duration::from_millis(500))));
+        for bad in ["0", "-1", "abc", "NaN", "inf", "100000"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let s = secret("hunter2-long-secret").unwrap();
+        assert_eq!(format!("{s:?}"), "<redacted>");
+        assert!(secret("").is_err());
+        assert!(secret(" padded").is_err());
+        assert!(secret("two words").is_err());
+    }
 }

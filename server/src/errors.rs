@@ -1,4 +1,5 @@
-//! How errors become HTTP responses.
+//! How errors become HTTP responses: every error the server writes is JSON
+//! `{"error": name, "message": ...}`.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -26,7 +27,53 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": self.0.name(), "message": self.0.to_string()});
-        (self.status(), Json(body)).into_response()
+        error(self.status(), self.0.name(), &self.0.to_string())
+    }
+}
+
+/// An error of the HTTP layer rather than of a session operation (no route, wrong method,
+/// unreadable body, missing credentials, ...), with its own name.
+#[derive(Debug)]
+pub(crate) struct HttpError {
+    pub(crate) status: StatusCode,
+    pub(crate) name: &'static str,
+    pub(crate) message: String,
+}
+
+impl HttpError {
+    pub(crate) fn new(status: StatusCode, name: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            name,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        error(self.status, self.name, &self.message)
+    }
+}
+
+/// The one shape of every error answer.
+pub(crate) fn error(status: StatusCode, name: &str, message: &str) -> Response {
+    (status, Json(json!({"error": name, "message": message}))).into_response()
+}
+
+/// The name of an error status the server has no more specific name for (the safety net for
+/// answers written by the framework, such as a rejected extractor).
+pub(crate) fn name_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "badRequest",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::NOT_FOUND => "notFound",
+        StatusCode::METHOD_NOT_ALLOWED => "methodNotAllowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "tooLarge",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupportedMediaType",
+        StatusCode::SERVICE_UNAVAILABLE => "storeError",
+        s if s.is_client_error() => "badRequest",
+        _ => "internalError",
     }
 }

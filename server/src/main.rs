@@ -3,22 +3,24 @@
 //! Sessions live in the embedded memory store (optionally persisted with `--data FILE`) or in
 //! Redis (`--redis URL`). See `--help`, the README, and `/openapi.json` on a running server.
 
+mod auth;
 mod backend;
 mod config;
 mod errors;
 mod metrics;
 mod routes;
+mod serve;
 mod snapshot;
 
-use backend::{Backend, TestClock};
+use backend::{Backend, Memory, TestClock};
 use clap::Parser;
 use config::Config;
 use serde_json::json;
-use session_core::{AsyncSessions, AutoSweep, ManualClock, MemoryStore, Sessions};
+use session_core::{AsyncSessions, AutoSweep, ManualClock};
 use session_core_redis::RedisConfig;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,17 +39,28 @@ async fn serve(config: Config) -> Result<(), String> {
     if test_clock.0.is_some() {
         eprintln!("session-core-server: --test-clock is on; clients set the time. Tests only!");
     }
+    if config.auth_token.is_none() && !config.bind.is_loopback() {
+        eprintln!(
+            "session-core-server: WARNING: listening on {} without --auth-token (RS_AUTH_TOKEN): \
+             anyone who can reach this port can read and end every session",
+            config.bind
+        );
+    }
     let backend = open_backend(&config, &test_clock).await?;
     let snapshots = match (&backend, &config.data) {
-        (Backend::Memory(sessions), Some(path)) => {
-            let n = snapshot::load(sessions, path)?;
+        (Backend::Memory(memory), Some(path)) => {
+            let n = snapshot::load(&memory.sessions, path)?;
+            memory.loaded(n);
             eprintln!(
                 "session-core-server: loaded {n} sessions from {}",
                 path.display()
             );
-            let task =
-                snapshot::save_forever(sessions.clone(), path.clone(), config.snapshot_interval);
-            Some((sessions.clone(), path.clone(), tokio::spawn(task)))
+            let task = snapshot::save_forever(
+                memory.sessions.clone(),
+                path.clone(),
+                config.snapshot_interval,
+            );
+            Some((memory.sessions.clone(), path.clone(), tokio::spawn(task)))
         }
         _ => None,
     };
@@ -55,27 +68,52 @@ async fn serve(config: Config) -> Result<(), String> {
         backend: backend.clone(),
         metrics: metrics::Metrics::default(),
         body_limit: config.body_limit,
+        body_timeout: config.body_timeout.0,
         test_clock,
+        auth: config.auth_token.as_ref().map(auth::Auth::new),
     });
     let addr = std::net::SocketAddr::new(config.bind, config.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let sweeper =
         (config.wipe > 0).then(|| tokio::spawn(sweep_forever(backend.clone(), config.wipe)));
+    let limits = serve::Limits {
+        header_timeout: config.header_timeout.0,
+        max_connections: config
+            .max_connections
+            .map_or_else(serve::default_max_connections, |n| n as usize),
+        shutdown_timeout: config.shutdown_timeout.0,
+    };
     eprintln!(
-        "session-core-server listening on http://{addr} ({} store)",
-        backend.kind()
+        "session-core-server listening on http://{addr} ({} store{})",
+        backend.kind(),
+        if app.auth.is_some() {
+            ", token required"
+        } else {
+            ""
+        }
     );
-    axum::serve(listener, routes::router(app))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<Instant>();
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = signalled_tx.send(Instant::now());
+        eprintln!("session-core-server: stopping");
+    };
+    let drained = serve::run(listener, routes::router(app), limits, signal).await;
+    if drained.dropped > 0 {
+        eprintln!(
+            "session-core-server: {} still open after {} s (--shutdown-timeout): dropped",
+            match drained.dropped {
+                1 => "1 connection was".to_owned(),
+                n => format!("{n} connections were"),
+            },
+            limits.shutdown_timeout.as_secs_f64()
+        );
+    }
     if let Some(task) = sweeper {
         task.abort();
     }
-    // In-flight requests have finished: the last snapshot sees all of them.
+    // Requests have finished (or been dropped at the deadline): the last snapshot sees them.
     if let Some((sessions, path, task)) = snapshots {
         task.abort();
         let n = snapshot::save(&sessions, &path)?;
@@ -84,8 +122,28 @@ async fn serve(config: Config) -> Result<(), String> {
             path.display()
         );
     }
-    eprintln!("session-core-server stopped");
+    match signalled_rx.await {
+        Ok(at) => eprintln!(
+            "session-core-server stopped ({} ms after the signal)",
+            at.elapsed().as_millis()
+        ),
+        Err(_) => eprintln!("session-core-server stopped"),
+    }
     Ok(())
+}
+
+/// Binds `addr` with a backlog of 1,024 (a burst of connections waits in the kernel rather
+/// than being dropped and retried by the clients a second later).
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, String> {
@@ -93,22 +151,24 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
         if config.data.is_some() {
             return Err("--data keeps the memory store's sessions; Redis keeps its own".into());
         }
-        let store = RedisConfig::new(url.clone())
-            .namespace(config.namespace.clone())
-            .connect()
-            .await
-            .map_err(|e| format!("--redis: {e}"))?;
+        let store = backend::connect_redis(
+            RedisConfig::new(url.clone()).namespace(config.namespace.clone()),
+        )
+        .await?;
         let mut sessions = AsyncSessions::new(store).with_auto_sweep(auto_sweep(config));
         if let Some(clock) = &clock.0 {
             sessions = sessions.with_clock(clock.clone()).with_auto_sweep(None);
         }
         return Ok(Backend::Redis(Arc::new(sessions)));
     }
-    let mut sessions = Sessions::new(MemoryStore::new()).with_auto_sweep(auto_sweep(config));
-    if let Some(clock) = &clock.0 {
-        sessions = sessions.with_clock(clock.clone()).with_auto_sweep(None);
-    }
-    Ok(Backend::Memory(Arc::new(sessions)))
+    let memory = Memory::new(|sessions| {
+        let sessions = sessions.with_auto_sweep(auto_sweep(config));
+        match &clock.0 {
+            Some(clock) => sessions.with_clock(clock.clone()).with_auto_sweep(None),
+            None => sessions,
+        }
+    });
+    Ok(Backend::Memory(memory))
 }
 
 /// Sweeping inside calls follows `--wipe`: off with 0.
@@ -130,7 +190,8 @@ async fn sweep_forever(backend: Backend, secs: u64) {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.
+/// Resolves on SIGINT or SIGTERM; requests in progress then get `--shutdown-timeout` to
+/// finish before the server stops.
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

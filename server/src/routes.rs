@@ -1,26 +1,36 @@
 //! The HTTP routes: rest-sessions' API, plus touch, regenerate, TTL, handles, health, metrics
 //! and the OpenAPI document.
 
+use crate::auth::{self, Auth};
 use crate::backend::{Backend, TestClock};
-use crate::errors::ApiError;
+use crate::errors::{self, ApiError, HttpError};
 use crate::metrics::{self, Metrics};
-use axum::body::{Body, to_bytes};
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::body::{Body, Bytes, HttpBody as _, to_bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use session_core::Error;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What every handler shares.
 pub(crate) struct App {
     pub(crate) backend: Backend,
     pub(crate) metrics: Metrics,
     pub(crate) body_limit: usize,
+    /// How long a body may take to arrive once the headers are in.
+    pub(crate) body_timeout: Duration,
     pub(crate) test_clock: TestClock,
+    /// `--auth-token`, if set.
+    pub(crate) auth: Option<Auth>,
 }
 
 type Shared = State<Arc<App>>;
@@ -61,7 +71,91 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     } else {
         router
     };
-    router.with_state(app)
+    let router = match &app.auth {
+        Some(auth) => router.layer(axum::middleware::from_fn_with_state(
+            Arc::new(auth.clone()),
+            auth::require,
+        )),
+        None => router,
+    };
+    // Outermost: whatever answered, an error goes out as JSON.
+    router
+        .layer(axum::middleware::from_fn(json_errors))
+        .with_state(app)
+}
+
+/// The safety net under "every error is JSON": an error answer that is not JSON (one the
+/// framework wrote: 405 for a route without that method, a rejected extractor) is rewritten
+/// as `{"error", "message"}` with the same status and headers (`Allow`, `WWW-Authenticate`).
+async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        // The router adds the `Allow` header after this layer.
+        format!("{method} is not allowed on {path} (the Allow header lists the methods it takes)")
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    let mut out = errors::error(status, errors::name_of(status), &message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// Path parameters whose rejection is JSON: a segment that is not UTF-8 once
+/// percent-decoded is `invalidFormat` for its field, as a bad value of it would be.
+struct Seg<T>(T);
+
+impl<T, S> FromRequestParts<S> for Seg<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        use axum::extract::path::ErrorKind;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Seg(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let message = match e.kind() {
+                    ErrorKind::InvalidUtf8InPathParam { key } => {
+                        return Err(HttpError::new(
+                            StatusCode::BAD_REQUEST,
+                            "invalidFormat",
+                            format!("Invalid {key} format: the path segment is not UTF-8"),
+                        )
+                        .into_response());
+                    }
+                    _ => e.body_text(),
+                };
+                Err(HttpError::new(StatusCode::BAD_REQUEST, "badRequest", message).into_response())
+            }
+            Err(e) => Err(
+                HttpError::new(e.status(), errors::name_of(e.status()), e.body_text())
+                    .into_response(),
+            ),
+        }
+    }
 }
 
 /// `--test-clock`: the request says what time it is.
@@ -93,12 +187,60 @@ async fn run(app: &App, route: &str, op: &str, input: Value) -> Response {
     }
 }
 
-/// Reads a JSON body of at most the configured size. An empty body is `None`.
-async fn body_json(app: &App, body: Body) -> Result<Option<Value>, ApiError> {
-    let bytes = to_bytes(body, app.body_limit).await.map_err(|_| {
-        ApiError(Error::TooLarge {
+/// Reads a body of at most the configured size within the configured time: 413 when it is
+/// (or announces to be) larger, 408 when it is too slow, 400 when it cannot be read (a
+/// malformed chunk, a connection closed before the announced length).
+async fn read_body(app: &App, body: Body) -> Result<Bytes, HttpError> {
+    let too_large = || {
+        let e = ApiError(Error::TooLarge {
             message: format!("The request body is larger than {} bytes", app.body_limit),
-        })
+        });
+        HttpError::new(e.status(), e.0.name(), e.0.to_string())
+    };
+    // A Content-Length over the limit is refused before a byte is read.
+    if usize::try_from(body.size_hint().lower()).map_or(true, |n| n > app.body_limit) {
+        return Err(too_large());
+    }
+    let read = Limited::new(body, app.body_limit).collect();
+    match tokio::time::timeout(app.body_timeout, read).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => {
+            let mut why = e.to_string();
+            let mut source = std::error::Error::source(e.as_ref());
+            while let Some(s) = source {
+                let s_text = s.to_string();
+                if !why.contains(&s_text) {
+                    why = format!("{why}: {s_text}");
+                }
+                source = s.source();
+            }
+            Err(HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "badRequest",
+                format!("The request body could not be read ({why})"),
+            ))
+        }
+        Err(_) => Err(HttpError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "The request body did not arrive within {} s",
+                app.body_timeout.as_secs_f64()
+            ),
+        )),
+    }
+}
+
+/// Reads a JSON body (see [`read_body`]). An empty body is `None`.
+async fn body_json(app: &App, body: Body) -> Result<Option<Value>, Response> {
+    let bytes = read_body(app, body).await.map_err(|e| {
+        let mut response = e.into_response();
+        // The rest of the body was not read: the connection cannot carry another request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        response
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
@@ -108,6 +250,7 @@ async fn body_json(app: &App, body: Body) -> Result<Option<Value>, ApiError> {
             "d",
             format!("d must be an object (the body is not JSON: {e})"),
         ))
+        .into_response()
     })
 }
 
@@ -125,9 +268,14 @@ fn input(fields: &[(&str, &str)], query: &HashMap<String, String>, from_query: &
     Value::Object(o)
 }
 
+/// `PONG`, four bytes of plain text, exactly as rest-sessions answers.
 async fn ping(State(app): Shared) -> Response {
     app.metrics.record("ping", true);
-    Json(json!("PONG")).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "PONG",
+    )
+        .into_response()
 }
 
 async fn health(State(app): Shared) -> Response {
@@ -164,7 +312,7 @@ async fn not_found() -> Response {
 
 async fn create(
     State(app): Shared,
-    Path((a, id)): Path<(String, String)>,
+    Seg((a, id)): Seg<(String, String)>,
     Query(q): Params,
     body: Body,
 ) -> Response {
@@ -185,7 +333,7 @@ async fn create(
     run(&app, "create", "create", input).await
 }
 
-async fn get_session(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+async fn get_session(State(app): Shared, Seg((a, token)): Seg<(String, String)>) -> Response {
     run(
         &app,
         "get",
@@ -195,7 +343,7 @@ async fn get_session(State(app): Shared, Path((a, token)): Path<(String, String)
     .await
 }
 
-async fn set(State(app): Shared, Path((a, token)): Path<(String, String)>, body: Body) -> Response {
+async fn set(State(app): Shared, Seg((a, token)): Seg<(String, String)>, body: Body) -> Response {
     let mut input = input(&[("app", &a), ("token", &token)], &HashMap::new(), &[]);
     match body_json(&app, body).await {
         Ok(Some(d)) => input["d"] = d,
@@ -208,7 +356,7 @@ async fn set(State(app): Shared, Path((a, token)): Path<(String, String)>, body:
     run(&app, "set", "set", input).await
 }
 
-async fn touch(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+async fn touch(State(app): Shared, Seg((a, token)): Seg<(String, String)>) -> Response {
     run(
         &app,
         "touch",
@@ -218,14 +366,14 @@ async fn touch(State(app): Shared, Path((a, token)): Path<(String, String)>) -> 
     .await
 }
 
-async fn regenerate(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+async fn regenerate(State(app): Shared, Seg((a, token)): Seg<(String, String)>) -> Response {
     let input = input(&[("app", &a), ("token", &token)], &HashMap::new(), &[]);
     run(&app, "regenerate", "regenerate", input).await
 }
 
 async fn set_ttl(
     State(app): Shared,
-    Path((a, token)): Path<(String, String)>,
+    Seg((a, token)): Seg<(String, String)>,
     Query(q): Params,
 ) -> Response {
     run(
@@ -237,7 +385,7 @@ async fn set_ttl(
     .await
 }
 
-async fn activity(State(app): Shared, Path(a): Path<String>, Query(q): Params) -> Response {
+async fn activity(State(app): Shared, Seg(a): Seg<String>, Query(q): Params) -> Response {
     run(
         &app,
         "activity",
@@ -247,11 +395,11 @@ async fn activity(State(app): Shared, Path(a): Path<String>, Query(q): Params) -
     .await
 }
 
-async fn soapp(State(app): Shared, Path(a): Path<String>, Query(q): Params) -> Response {
+async fn soapp(State(app): Shared, Seg(a): Seg<String>, Query(q): Params) -> Response {
     run(&app, "soapp", "soapp", input(&[("app", &a)], &q, &["dt"])).await
 }
 
-async fn soid(State(app): Shared, Path((a, id)): Path<(String, String)>) -> Response {
+async fn soid(State(app): Shared, Seg((a, id)): Seg<(String, String)>) -> Response {
     run(
         &app,
         "soid",
@@ -261,7 +409,7 @@ async fn soid(State(app): Shared, Path((a, id)): Path<(String, String)>) -> Resp
     .await
 }
 
-async fn kill(State(app): Shared, Path((a, token)): Path<(String, String)>) -> Response {
+async fn kill(State(app): Shared, Seg((a, token)): Seg<(String, String)>) -> Response {
     run(
         &app,
         "kill",
@@ -271,12 +419,12 @@ async fn kill(State(app): Shared, Path((a, token)): Path<(String, String)>) -> R
     .await
 }
 
-async fn kill_handle(State(app): Shared, Path((a, handle)): Path<(String, String)>) -> Response {
+async fn kill_handle(State(app): Shared, Seg((a, handle)): Seg<(String, String)>) -> Response {
     let input = input(&[("app", &a), ("handle", &handle)], &HashMap::new(), &[]);
     run(&app, "killHandle", "kill", input).await
 }
 
-async fn killsoid(State(app): Shared, Path((a, id)): Path<(String, String)>) -> Response {
+async fn killsoid(State(app): Shared, Seg((a, id)): Seg<(String, String)>) -> Response {
     run(
         &app,
         "killsoid",
@@ -286,7 +434,7 @@ async fn killsoid(State(app): Shared, Path((a, id)): Path<(String, String)>) -> 
     .await
 }
 
-async fn killall(State(app): Shared, Path(a): Path<String>) -> Response {
+async fn killall(State(app): Shared, Seg(a): Seg<String>) -> Response {
     run(
         &app,
         "killall",
@@ -296,7 +444,7 @@ async fn killall(State(app): Shared, Path(a): Path<String>) -> Response {
     .await
 }
 
-async fn sweep(State(app): Shared, Path(a): Path<String>, Query(q): Params) -> Response {
+async fn sweep(State(app): Shared, Seg(a): Seg<String>, Query(q): Params) -> Response {
     run(
         &app,
         "sweep",
@@ -312,7 +460,7 @@ async fn sweep_all(State(app): Shared, Query(q): Params) -> Response {
 
 /// Any operation by name with its JSON option object as the body, exactly as the JS API takes
 /// it: for clients that want the whole API with JSON types (and the conformance tests).
-async fn call(State(app): Shared, Path(op): Path<String>, body: Body) -> Response {
+async fn call(State(app): Shared, Seg(op): Seg<String>, body: Body) -> Response {
     let route = metrics::ROUTES
         .iter()
         .find(|r| **r == op)

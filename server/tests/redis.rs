@@ -6,7 +6,8 @@ mod support;
 
 use conformance::redis_server::RedisServer;
 use serde_json::json;
-use support::{Server, send};
+use std::time::Duration;
+use support::{Server, eventually, send};
 
 #[test]
 fn redis_down_is_503_and_the_server_recovers() {
@@ -60,10 +61,67 @@ fn redis_down_is_503_and_the_server_recovers() {
 
 #[test]
 fn redis_url_errors_stop_the_server_at_start() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_session-core-server"))
-        .args(["--port", "0", "--redis", "redis://127.0.0.1:1/"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--redis"));
+    for url in ["not a url", "redis://127.0.0.1:6379/0?protocol=nonsense"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_session-core-server"))
+            .args(["--port", "0", "--redis", url])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{url}: the server started");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--redis"),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn the_server_starts_before_redis_answers_503_then_recovers() {
+    // A port where Redis will listen, once it is started.
+    let mut redis = RedisServer::start();
+    redis.stop();
+    let s = Server::start(&["--redis", &redis.url()]);
+    assert!(
+        s.logged("serving 503 until Redis answers"),
+        "{}",
+        s.log_text()
+    );
+    let (status, health) = send("GET", &s.url("/health"), None);
+    assert_eq!(
+        (status, health["status"].clone(), health["store"].clone()),
+        (503, json!("unavailable"), json!("redis"))
+    );
+    let (status, body) = send("PUT", &s.url("/shop/create/ann?ip=::1"), None);
+    assert_eq!(
+        (status, body["error"].clone()),
+        (503, json!("storeError")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Store error: Redis has not been reached"),
+        "{body}"
+    );
+    // Redis comes up: the same process serves, without a restart.
+    redis.restart();
+    assert!(
+        eventually(Duration::from_secs(15), || send(
+            "GET",
+            &s.url("/health"),
+            None
+        )
+        .0 == 200),
+        "the server did not reach Redis once it was up\n{}",
+        s.log_text()
+    );
+    let (status, body) = send("PUT", &s.url("/shop/create/ann?ip=::1"), None);
+    assert_eq!(status, 200, "{body}");
+    let t = body["token"].as_str().unwrap();
+    assert_eq!(
+        send("GET", &s.url(&format!("/shop/get/{t}")), None).1["id"],
+        "ann"
+    );
+    assert!(s.logged("connected to Redis"), "{}", s.log_text());
+    s.stop();
 }
