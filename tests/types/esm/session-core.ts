@@ -87,8 +87,8 @@ export async function sessionCore(): Promise<void> {
   const swept: { swept: number; more: boolean } = await sessions.sweep(sweep);
   await sessions.sweep();
   await sessions.ping();
-  const quit: undefined | void = await sessions.quit();
-  void [same, redis, onStore, again, killed, activity, handles, swept, quit];
+  await sessions.quit();
+  void [same, redis, onStore, again, killed, activity, handles, swept];
 
   sessions.on('created', (e: SessionEvent) => {
     const type: 'created' | 'destroyed' = e.type;
