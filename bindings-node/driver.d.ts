@@ -162,6 +162,9 @@ export interface Store {
   quit?(): unknown;
 }
 
+/** Code-point order (= UTF-8 byte order): how stores sort sorted-set members of equal score. */
+export declare function compareMembers(a: string, b: string): number;
+
 /** The reference store: records and sorted sets in Maps. */
 export declare class MapStore implements Store {
   records: Map<string, { value: string; version: number }>;

@@ -1,16 +1,23 @@
-// Types of session-core (CommonJS: index.cjs). Needs TypeScript 5.3+ (resolution-mode).
+// Types of session-core (CommonJS: index.cjs). Written by hand (see index.d.mts). Needs
+// TypeScript 5.3+ (resolution-mode).
 import type * as D from './driver.js' with { 'resolution-mode': 'import' };
 
-declare namespace sessionCore {
+/** What `require('session-core')` returns. */
+declare const sessionCore: {
   /**
    * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,
    * or `new Sessions({ store })` for a store written in JavaScript.
    */
-  const Sessions: D.SessionsConstructor;
+  Sessions: D.SessionsConstructor;
+  MapStore: typeof D.MapStore;
+  SessionError: typeof D.SessionError;
+  /** The same as `Sessions`. */
+  default: D.SessionsConstructor;
+};
+
+declare namespace sessionCore {
   type Sessions = D.Sessions;
-  const MapStore: typeof D.MapStore;
   type MapStore = D.MapStore;
-  const SessionError: typeof D.SessionError;
   type SessionError = D.SessionError;
   type ApplyResult = D.ApplyResult;
   type CreateOptions = D.CreateOptions;

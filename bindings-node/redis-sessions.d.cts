@@ -1,6 +1,13 @@
 // Types of session-core/redis-sessions (CommonJS): `const RedisSessions = require(...)`.
 // Needs TypeScript 5.3+ (resolution-mode).
-import type { RedisSessionsConstructor } from './driver.js' with { 'resolution-mode': 'import' };
+import type * as D from './driver.js' with { 'resolution-mode': 'import' };
 
-declare const RedisSessions: RedisSessionsConstructor & { default: RedisSessionsConstructor };
+declare const RedisSessions: D.RedisSessionsConstructor & { default: D.RedisSessionsConstructor };
+
+declare namespace RedisSessions {
+  type RedisSessionsOptions = D.RedisSessionsOptions;
+  type Session = D.Session;
+  type ListedSession = D.ListedSession;
+  type SessionEvent = D.SessionEvent;
+}
 export = RedisSessions;

@@ -2,19 +2,26 @@
 import type * as D from './driver.js' with { 'resolution-mode': 'import' };
 import type * as DO from './durable-object-store.js' with { 'resolution-mode': 'import' };
 
-declare namespace sessionCoreWasm {
+/** What `require('session-core-wasm')` returns. */
+declare const sessionCoreWasm: {
   /**
    * Sessions: the embedded memory store by default, or `new Sessions({ store })` for a store
    * written in JavaScript.
    */
-  const Sessions: D.SessionsConstructor;
+  Sessions: D.SessionsConstructor;
+  MapStore: typeof D.MapStore;
+  SessionError: typeof D.SessionError;
+  DurableObjectStore: typeof DO.DurableObjectStore;
+  /** The same as `Sessions`. */
+  default: D.SessionsConstructor;
+};
+
+declare namespace sessionCoreWasm {
   type Sessions = D.Sessions;
-  const MapStore: typeof D.MapStore;
   type MapStore = D.MapStore;
-  const SessionError: typeof D.SessionError;
   type SessionError = D.SessionError;
-  const DurableObjectStore: typeof DO.DurableObjectStore;
   type DurableObjectStore = DO.DurableObjectStore;
+  type DurableObjectStorageLike = DO.DurableObjectStorageLike;
   type ApplyResult = D.ApplyResult;
   type CreateOptions = D.CreateOptions;
   type DataValue = D.DataValue;

@@ -27,6 +27,7 @@ export type {
 } from './driver.js';
 export { MapStore, SessionError } from './driver.js';
 export { DurableObjectStore } from './durable-object-store.js';
+export type { DurableObjectStorageLike } from './durable-object-store.js';
 
 /** Sessions: the embedded memory store by default, or `new Sessions({ store })`. */
 export declare const Sessions: SessionsConstructor;

@@ -1,6 +1,6 @@
 // The Redis backend when Redis fails: calls reject with storeError (a clear message that names
 // the server), nothing crashes, no rejection goes unhandled, and the same `Sessions` object
-// works again as soon as Redis is back.
+// works again as soon as Redis is back (the first call after the restart included).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Sessions, SessionError } from 'session-core';
@@ -105,4 +105,23 @@ test('Redis stopped under load: calls reject with storeError; restarted on the s
   const fresh = await s.create({ app: APP, id: 'again', ip: '::1' });
   assert.equal((await s.get({ app: APP, token: fresh.token })).id, 'again');
   assert.equal(await s.ping(), 'PONG');
+});
+
+test('Redis restarted on the same port: the first call after it is back succeeds', async () => {
+  const redis = await startRedis();
+  servers.push(redis);
+  const s = new Sessions({ redis: redis.url, namespace: 'first' });
+  opened.push(s);
+  const { token } = await s.create({ app: APP, id: 'u', ip: '::1' });
+  for (const idle of [false, true]) {
+    await redis.stop();
+    // While Redis is down, calls fail; the store's reconnection attempts fail too.
+    await assert.rejects(s.get({ app: APP, token }), (e) => isStoreError(e, redis.port));
+    if (idle) await sleep(1_500); // no call for a while: every reconnection attempt has given up
+    else await assert.rejects(s.touch({ app: APP, token }), (e) => isStoreError(e, redis.port));
+    await redis.start();
+    // The very first call after the restart reconnects, then runs.
+    const { token: fresh } = await s.create({ app: APP, id: `after-${idle}`, ip: '::1' });
+    assert.equal((await s.get({ app: APP, token: fresh })).id, `after-${idle}`);
+  }
 });

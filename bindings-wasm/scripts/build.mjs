@@ -98,7 +98,7 @@ if (foreign.length > 0) {
 
 // 7. The shared driver, copied unchanged from the Node package (one source; see README), and
 // the CommonJS twins of the ES modules that index.cjs requires.
-for (const f of ['driver.mjs', 'driver.d.ts']) copyFileSync(join(root, 'bindings-node', f), join(here, f));
+for (const f of ['driver.mjs', 'driver.d.ts', 'driver.d.cts']) copyFileSync(join(root, 'bindings-node', f), join(here, f));
 for (const f of ['driver', 'backend', 'durable-object-store']) writeCjs(join(here, `${f}.mjs`), join(here, `${f}.cjs`));
 
 // 8. What the Worker takes from the REST server's sources (one source each): its /openapi.json

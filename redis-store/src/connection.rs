@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A handle on the shared connection, and a count of the times it was lost (a record cache
 /// keyed to the server must be dropped then: the server may have restarted from older data,
@@ -58,7 +58,7 @@ impl Connection {
                     .set_connection_timeout(Some(config.connect_timeout))
                     .set_response_timeout(Some(config.command_timeout))
                     .set_number_of_retries(config.reconnect_retries)
-                    .set_min_delay(Duration::from_millis(50))
+                    .set_min_delay(RECONNECT_MIN_DELAY)
                     .set_max_delay(Duration::from_secs(1));
                 if resp3 {
                     // Over RESP3 the connection is re-established without a call failing, so
@@ -104,7 +104,13 @@ impl Connection {
     /// Runs the script (EVALSHA, and SCRIPT LOAD then EVALSHA again after NOSCRIPT).
     pub(crate) async fn invoke(&self, invocation: &ScriptInvocation<'_>) -> RedisResult<Value> {
         match self.clone() {
-            Self::Single(mut c) => invocation.invoke_async(&mut c).await,
+            Self::Single(c) => {
+                once_more_if_refused_at_once(|| {
+                    let mut c = c.clone();
+                    async move { invocation.invoke_async(&mut c).await }
+                })
+                .await
+            }
             Self::Cluster(mut c) => invocation.invoke_async(&mut c).await,
         }
     }
@@ -112,7 +118,13 @@ impl Connection {
     /// Runs one plain command.
     pub(crate) async fn query(&self, cmd: &redis::Cmd) -> RedisResult<Value> {
         match self.clone() {
-            Self::Single(mut c) => cmd.query_async(&mut c).await,
+            Self::Single(c) => {
+                once_more_if_refused_at_once(|| {
+                    let mut c = c.clone();
+                    async move { cmd.query_async(&mut c).await }
+                })
+                .await
+            }
             Self::Cluster(mut c) => cmd.query_async(&mut c).await,
         }
     }
@@ -120,6 +132,34 @@ impl Connection {
     /// Whether this is a cluster connection.
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Self::Cluster(_))
+    }
+}
+
+/// The shortest wait between two connection attempts of one reconnection.
+const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(50);
+
+/// Runs `attempt`, and once more if it was refused a connection at once.
+///
+/// `ConnectionManager` keeps the outcome of its last reconnection. Once every attempt of a
+/// reconnection has failed (Redis was down), the next command gets that old refusal at once,
+/// without trying, and only starts a new reconnection in the background: after Redis comes
+/// back, the first call would fail although Redis is up. A refusal that comes back sooner
+/// than a reconnection's first backoff is such an old outcome, so the command runs once
+/// more, which waits for the new reconnection (and its retries): it succeeds if Redis is up,
+/// and fails with a fresh error if it is not. A refusal that took longer came from an attempt
+/// made during this call: Redis is down now, and the call fails without another round. A
+/// refused connection never sent the command, so running it again cannot apply a batch twice.
+async fn once_more_if_refused_at_once<F, Fut>(mut attempt: F) -> RedisResult<Value>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = RedisResult<Value>>,
+{
+    let started = Instant::now();
+    match attempt().await {
+        Err(e) if e.is_connection_refusal() && started.elapsed() < RECONNECT_MIN_DELAY => {
+            attempt().await
+        }
+        outcome => outcome,
     }
 }
 

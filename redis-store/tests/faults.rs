@@ -172,3 +172,32 @@ async fn a_restart_while_idle_costs_no_failed_call() {
         .unwrap();
     assert!(sessions.get("shop", t.as_str()).await.unwrap().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_call_after_a_restart_succeeds() {
+    let mut server = RedisServer::start();
+    let sessions = connect(&server).await;
+    let token = sessions
+        .create(Create::new("shop", "u1", "10.0.0.1"))
+        .await
+        .unwrap();
+    for idle in [false, true] {
+        server.stop();
+        // While Redis is down, calls fail, and so does every reconnection attempt.
+        let e = sessions.get("shop", token.as_str()).await.unwrap_err();
+        assert_store_error(&e);
+        if idle {
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+        } else {
+            let e = sessions.touch("shop", token.as_str()).await.unwrap_err();
+            assert_store_error(&e);
+        }
+        server.restart();
+        // The first call once Redis is back reconnects, then runs: no stale failure.
+        let t = sessions
+            .create(Create::new("shop", "u2", "10.0.0.2"))
+            .await
+            .unwrap_or_else(|e| panic!("the first call after the restart (idle: {idle}): {e}"));
+        assert!(sessions.get("shop", t.as_str()).await.unwrap().is_some());
+    }
+}

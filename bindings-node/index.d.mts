@@ -1,0 +1,38 @@
+// Types of session-core (ES modules: index.mjs). Written by hand: no build step writes this
+// file (`napi build` writes its generated declarations of the addon to native.d.ts, or to
+// index.d.ts when run without `--dts`; neither is a file of the package's `exports`), and
+// tests/docs/types.test.mjs type-checks a consumer of every export against it.
+import type { Sessions as SessionsInstance, SessionsConstructor } from './driver.js';
+
+export type {
+  ApplyResult,
+  CreateOptions,
+  DataValue,
+  DeltaOptions,
+  DestroyReason,
+  ErrorName,
+  Expect,
+  IdOptions,
+  KillOptions,
+  ListedSession,
+  Session,
+  SessionData,
+  SessionEvent,
+  SessionsOptions,
+  SetOptions,
+  SetTtlOptions,
+  Store,
+  StoreCommand,
+  StoreReply,
+  SweepOptions,
+  TokenOptions,
+} from './driver.js';
+export { MapStore, SessionError } from './driver.js';
+
+/**
+ * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,
+ * or `new Sessions({ store })` for a store written in JavaScript.
+ */
+export declare const Sessions: SessionsConstructor;
+export type Sessions = SessionsInstance;
+export default Sessions;
