@@ -70,15 +70,42 @@ export function wasmBackend(glue) {
       }
     }
 
-    call(op, inputJson, now) {
+    /** Runs `f` on the raw object, guarded; `out` (typed calls) learns of a trap's answer. */
+    #guarded(f, out) {
       if (this.#generation !== state.generation) this.#open();
       try {
-        return this.#raw.call(op, inputJson, now);
+        return f(this.#raw);
       } catch (e) {
         if (!isTrap(e)) throw e;
         restart();
+        // A typed call's answer is then a whole answer (see driver.mjs, #typed).
+        if (out !== undefined) out[0] = 3;
         return internalError(`${e}; the module was restarted, and the sessions of its memory stores are lost`);
       }
+    }
+
+    call(op, inputJson, now) {
+      return this.#guarded((raw) => raw.call(op, inputJson, now));
+    }
+
+    get(app, token, now, events, out) {
+      return this.#guarded((raw) => raw.get(app, token, now, events, out), out);
+    }
+
+    touch(app, token, now, events, out) {
+      return this.#guarded((raw) => raw.touch(app, token, now, events, out), out);
+    }
+
+    regenerate(app, token, now, events, out) {
+      return this.#guarded((raw) => raw.regenerate(app, token, now, events, out), out);
+    }
+
+    set(app, token, d, now, events, out) {
+      return this.#guarded((raw) => raw.set(app, token, d, now, events, out), out);
+    }
+
+    create(app, id, ip, ttl, d, noResave, lifetime, now, events, out) {
+      return this.#guarded((raw) => raw.create(app, id, ip, ttl, d, noResave, lifetime, now, events, out), out);
     }
   }
 

@@ -49,11 +49,13 @@ impl NativeSessions {
     /// `get` with the strings the caller gave, answered in the typed form of
     /// `MemoryHost::call_typed`: numbers in `out`, and the text `out[0]` describes.
     pub fn get(&self, app: &str, token: &str, now: f64, events: bool, out: &mut [f64]) -> String {
+        test_panic::on_request(panic_app(app));
         self.0.on_token("get", app, token, millis(now), events, out)
     }
 
     /// `touch`, as [`NativeSessions::get`].
     pub fn touch(&self, app: &str, token: &str, now: f64, events: bool, out: &mut [f64]) -> String {
+        test_panic::on_request(panic_app(app));
         self.0
             .on_token("touch", app, token, millis(now), events, out)
     }
@@ -67,6 +69,7 @@ impl NativeSessions {
         events: bool,
         out: &mut [f64],
     ) -> String {
+        test_panic::on_request(panic_app(app));
         self.0
             .on_token("regenerate", app, token, millis(now), events, out)
     }
@@ -81,6 +84,7 @@ impl NativeSessions {
         events: bool,
         out: &mut [f64],
     ) -> String {
+        test_panic::on_request(panic_app(app));
         self.0.set(app, token, d, millis(now), events, out)
     }
 
@@ -100,6 +104,7 @@ impl NativeSessions {
         events: bool,
         out: &mut [f64],
     ) -> String {
+        test_panic::on_request(panic_app(app));
         let args = CreateArgs {
             app,
             id,
@@ -149,6 +154,12 @@ impl NativeOp {
     pub fn fail(&mut self, message: &str) -> String {
         self.host.fail(message)
     }
+}
+
+/// Whether a typed call names the app `__panic__` (which only the feature `test-panic` acts
+/// on).
+fn panic_app(app: &str) -> bool {
+    cfg!(feature = "test-panic") && app == "__panic__"
 }
 
 /// Whether the input names the app `__panic__` (which only the feature `test-panic` acts on).

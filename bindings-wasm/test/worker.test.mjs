@@ -85,7 +85,7 @@ function request(method, path, headers = {}, body = undefined) {
 /**
  * Matches `actual` against `template` (tests/http/rest-sessions-flow.json): `{tokenN}` and
  * `{handleN}` stand for values of the run; a known one must be equal, a new one matches its
- * shape (64 of [A-Za-z0-9], 43 of [A-Za-z0-9_-]) and is remembered in `vars`.
+ * shape (64 of [A-Za-z0-9], 22 of [A-Za-z0-9_-]) and is remembered in `vars`.
  */
 function matchesTemplate(template, actual, vars) {
   let pattern = '';
@@ -98,7 +98,7 @@ function matchesTemplate(template, actual, vars) {
     else if (names.includes(name)) pattern += `\\k<${name}>`;
     else {
       names.push(name);
-      pattern += name.startsWith('token') ? `(?<${name}>[A-Za-z0-9]{64})` : `(?<${name}>[A-Za-z0-9_-]{43})`;
+      pattern += name.startsWith('token') ? `(?<${name}>[A-Za-z0-9]{64})` : `(?<${name}>[A-Za-z0-9_-]{22})`;
     }
     last = m.index + m[0].length;
   }

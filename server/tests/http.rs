@@ -294,7 +294,7 @@ fn matches_template(template: &str, actual: &str, vars: &mut HashMap<String, Str
         let kind = if name.starts_with("token") {
             Some((64, false))
         } else if name.starts_with("handle") {
-            Some((43, true))
+            Some((22, true))
         } else {
             None
         };
