@@ -1,6 +1,6 @@
 // `npm run bench`: every side-by-side benchmark (not part of the tests).
 import { buildAll, run, workspaces } from './lib.mjs';
 
-run('cargo', ['bench', '-p', 'session-core', '--bench', 'memory_store']);
+run('cargo', ['bench', '-p', 'session-core', '--bench', 'memory_store', '--bench', 'footprint']);
 buildAll();
 if (workspaces().length > 0) run('npm', ['run', 'bench', '--workspaces', '--if-present']);

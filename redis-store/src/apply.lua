@@ -1,8 +1,10 @@
--- Applies one session-core batch, all or nothing. The encoding is written by script.rs.
+-- Applies one session-core batch, all or nothing. The encoding is written by script.rs, which
+-- checks every batch before it is sent (key kinds, one hash tag, arities); this script checks
+-- only what the data decides. It is kept lean: its interpretation is most of the Redis CPU an
+-- operation costs.
 --
 -- KEYS     the distinct keys of the batch (one app's hash tag, or the app registry alone)
--- ARGV[1]  one letter per key, what it must hold: 'r' a record (a string), 'z' a sorted set
--- ARGV[2…] the commands, each an opcode and a fixed number of arguments:
+-- ARGV[1]  the commands, one letter each; ARGV[2…] their arguments, in order:
 --
 --   G k                 read a record             -> false | "<version>:<bytes>"
 --   P k expect ttl b    write a record            -> its new version
@@ -20,109 +22,103 @@
 -- the bytes the core encoded. A write sets the key's TTL with it (SET … PX), the core's hint.
 --
 -- Everything that could fail is checked before the first write, so a batch is never half
--- applied: opcodes, the kinds of the keys of a batch that writes, stored versions. A batch
--- that only reads checks nothing more (a wrong-typed key fails it, and it changed nothing).
+-- applied: in a batch that writes, that every record it writes holds a record and every
+-- sorted set it writes is one, and that every expectation holds. (A batch that only reads
+-- changes nothing, so a wrong-typed key just fails it.)
 --
 -- The reply is {1, one value per command} when the batch was applied, or, when an
 -- expectation failed (nothing was changed), {0, k, current, k, current, ...}: each record
 -- whose expectation failed, as it is now (false: absent), so that the caller can refresh a
 -- cached copy and retry at once.
 
-local arity = { G = 2, P = 5, D = 3, A = 4, R = 3, Q = 6, C = 4, E = 4 }
-local writes = { P = true, D = true, A = true, R = true, E = true }
-local kinds = ARGV[1]
+local ops = ARGV[1]
+local n = #ops
+local byte, sub = string.byte, string.sub
+-- The command letters' bytes.
+local G, P, D, A, R, Q, C = 71, 80, 68, 65, 82, 81, 67
 
 local function fail(message)
   return redis.error_reply('SESSIONCORE ' .. message)
 end
 
-local function kind_of(index)
-  local k = tonumber(index)
-  if k and KEYS[k] then
-    return string.sub(kinds, k, k)
+-- Whether sorted set z may be written (it is one, or nothing); checked once per key (the
+-- last one checked is remembered without a table: most batches write one set).
+local zset_ok = nil
+local last_z = nil
+local function check_zset(z)
+  if z ~= last_z and not (zset_ok and zset_ok[z]) then
+    local t = redis.call('TYPE', KEYS[z])['ok']
+    if t ~= 'none' and t ~= 'zset' then
+      return fail(KEYS[z] .. ' holds a ' .. t .. ', not a zset')
+    end
+    if last_z then
+      zset_ok = zset_ok or {}
+      zset_ok[last_z] = true
+    end
+    last_z = z
   end
-  return nil
 end
 
--- The current value of record key k (false when absent), read once, and its version.
-local current = {}
+-- 1. In a batch that writes: read each record it writes once (its version), check each
+--    sorted set it writes, and every expectation.
 local version = {}
-local function read(k)
-  if current[k] == nil then
-    local v = redis.pcall('GET', KEYS[k])
-    if type(v) == 'table' and v.err then
-      return nil, KEYS[k] .. ' does not hold a session record'
-    end
-    current[k] = v
-    if v then
-      local colon = string.find(v, ':', 1, true)
-      local n = colon and tonumber(string.sub(v, 1, colon - 1))
-      if not n then
-        return nil, KEYS[k] .. ' holds a corrupt record'
-      end
-      version[k] = n
-    end
-  end
-  return current[k]
-end
-
--- 1. The commands are well formed, and (when the batch writes) every key it uses holds what
---    it should; every expectation holds against the state before the batch.
-local has_writes = false
-local i = 2
-while i <= #ARGV do
-  local op = ARGV[i]
-  local n = arity[op]
-  if not n or i + n - 1 > #ARGV then
-    return fail('malformed batch at argument ' .. i)
-  end
-  local need = (op == 'G' or op == 'P' or op == 'D') and 'r' or 'z'
-  if kind_of(ARGV[i + 1]) ~= need or (op == 'E' and kind_of(ARGV[i + 3]) ~= 'z') then
-    return fail('malformed batch at argument ' .. i)
-  end
-  has_writes = has_writes or writes[op] == true
-  i = i + n
-end
-local conflicts = {}
-local checked = {}
-i = 2
-while i <= #ARGV do
-  local op = ARGV[i]
-  local k = tonumber(ARGV[i + 1])
-  if op == 'G' or op == 'P' or op == 'D' then
-    if has_writes or op ~= 'G' then
-      local _, err = read(k)
-      if err then
-        return fail(err)
-      end
-    end
-    if op ~= 'G' then
-      local expect = ARGV[i + 2]
-      local have = version[k]
-      local ok = expect == '*' or (expect == '-' and have == nil) or (have ~= nil and tostring(have) == expect)
-      if not ok and not checked[k] then
-        checked[k] = true
-        conflicts[#conflicts + 1] = k
-      end
-    end
-  elseif has_writes then
-    local ks = { k }
-    if op == 'E' then
-      ks[2] = tonumber(ARGV[i + 3])
-    end
-    for _, z in ipairs(ks) do
-      if not checked[z] then
-        local t = redis.call('TYPE', KEYS[z])['ok']
-        if t ~= 'none' and t ~= 'zset' then
-          return fail(KEYS[z] .. ' holds a ' .. t .. ', not a zset')
+local current = {}
+local conflicts = nil
+if string.find(ops, '[PDARE]') then
+  local conflicted = nil
+  local a = 2
+  for i = 1, n do
+    local op = byte(ops, i)
+    local k = tonumber(ARGV[a])
+    if op == P or op == D then
+      if version[k] == nil then
+        local v = redis.pcall('GET', KEYS[k])
+        if type(v) == 'table' then
+          return fail(KEYS[k] .. ' does not hold a session record')
         end
-        checked[z] = true
+        current[k] = v
+        version[k] = false
+        if v then
+          local colon = string.find(v, ':', 1, true)
+          version[k] = colon and tonumber(sub(v, 1, colon - 1))
+          if not version[k] then
+            return fail(KEYS[k] .. ' holds a corrupt record')
+          end
+        end
       end
+      local expect = ARGV[a + 1]
+      local have = version[k]
+      if expect ~= '*' and ((expect == '-' and have) or (expect ~= '-' and have ~= tonumber(expect))) then
+        conflicted = conflicted or {}
+        if not conflicted[k] then
+          conflicted[k] = true
+          conflicts = conflicts or {}
+          conflicts[#conflicts + 1] = k
+        end
+      end
+      a = a + ((op == P) and 4 or 2)
+    elseif op == A or op == R then
+      local err = check_zset(k)
+      if err then
+        return err
+      end
+      a = a + ((op == A) and 3 or 2)
+    elseif op == G then
+      a = a + 1
+    elseif op == Q then
+      a = a + 5
+    elseif op == C then
+      a = a + 3
+    else -- E: writes k, reads w
+      local err = check_zset(k) or check_zset(tonumber(ARGV[a + 2]))
+      if err then
+        return err
+      end
+      a = a + 3
     end
   end
-  i = i + arity[op]
 end
-if #conflicts > 0 then
+if conflicts then
   local out = { 0 }
   for _, k in ipairs(conflicts) do
     out[#out + 1] = k
@@ -133,49 +129,54 @@ end
 
 -- 2. Run the commands in order; each sees the effects of the ones before it.
 local out = { 1 }
-i = 2
-while i <= #ARGV do
-  local op = ARGV[i]
-  local k = tonumber(ARGV[i + 1])
+local a = 2
+for i = 1, n do
+  local op = byte(ops, i)
+  local k = tonumber(ARGV[a])
   local key = KEYS[k]
-  local reply
-  if op == 'G' then
-    local v = redis.pcall('GET', key)
-    if type(v) == 'table' and v.err then
-      return fail(key .. ' does not hold a session record')
-    end
-    reply = v
-  elseif op == 'P' then
+  if op == P then
     local v = (version[k] or 0) + 1
     version[k] = v
-    redis.call('SET', key, v .. ':' .. ARGV[i + 4], 'PX', ARGV[i + 3])
-    reply = v
-  elseif op == 'D' then
-    version[k] = nil
-    reply = redis.call('DEL', key)
-  elseif op == 'A' then
-    redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3])
-    reply = 1
-  elseif op == 'R' then
-    reply = redis.call('ZREM', key, ARGV[i + 2])
-  elseif op == 'Q' then
-    if ARGV[i + 5] == '1' then
-      reply = redis.call('ZREVRANGEBYSCORE', key, ARGV[i + 3], ARGV[i + 2],
-        'WITHSCORES', 'LIMIT', 0, ARGV[i + 4])
-    else
-      reply = redis.call('ZRANGEBYSCORE', key, ARGV[i + 2], ARGV[i + 3],
-        'WITHSCORES', 'LIMIT', 0, ARGV[i + 4])
+    redis.call('SET', key, v .. ':' .. ARGV[a + 3], 'PX', ARGV[a + 2])
+    out[i + 1] = v
+    a = a + 4
+  elseif op == A then
+    redis.call('ZADD', key, ARGV[a + 1], ARGV[a + 2])
+    out[i + 1] = 1
+    a = a + 3
+  elseif op == G then
+    local v = redis.pcall('GET', key)
+    if type(v) == 'table' then
+      return fail(key .. ' does not hold a session record')
     end
-  elseif op == 'C' then
-    reply = redis.call('ZCOUNT', key, ARGV[i + 2], ARGV[i + 3])
-  else -- 'E'
-    if redis.call('ZCARD', KEYS[tonumber(ARGV[i + 3])]) == 0 then
-      reply = redis.call('ZREM', key, ARGV[i + 2])
+    out[i + 1] = v
+    a = a + 1
+  elseif op == D then
+    version[k] = false
+    out[i + 1] = redis.call('DEL', key)
+    a = a + 2
+  elseif op == R then
+    out[i + 1] = redis.call('ZREM', key, ARGV[a + 1])
+    a = a + 2
+  elseif op == Q then
+    if ARGV[a + 4] == '1' then
+      out[i + 1] = redis.call('ZREVRANGEBYSCORE', key, ARGV[a + 2], ARGV[a + 1],
+        'WITHSCORES', 'LIMIT', 0, ARGV[a + 3])
     else
-      reply = 0
+      out[i + 1] = redis.call('ZRANGEBYSCORE', key, ARGV[a + 1], ARGV[a + 2],
+        'WITHSCORES', 'LIMIT', 0, ARGV[a + 3])
     end
+    a = a + 5
+  elseif op == C then
+    out[i + 1] = redis.call('ZCOUNT', key, ARGV[a + 1], ARGV[a + 2])
+    a = a + 3
+  else -- E
+    if redis.call('ZCARD', KEYS[tonumber(ARGV[a + 2])]) == 0 then
+      out[i + 1] = redis.call('ZREM', key, ARGV[a + 1])
+    else
+      out[i + 1] = 0
+    end
+    a = a + 3
   end
-  out[#out + 1] = reply
-  i = i + arity[op]
 end
 return out

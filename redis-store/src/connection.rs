@@ -6,8 +6,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{
-    ConnectionInfo, IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind, RedisResult,
-    ScriptInvocation, Value,
+    ConnectionInfo, ErrorKind, IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind,
+    RedisResult, ServerErrorKind, Value,
 };
 use std::convert::Infallible;
 use std::fmt;
@@ -101,17 +101,14 @@ impl Connection {
         }
     }
 
-    /// Runs the script (EVALSHA, and SCRIPT LOAD then EVALSHA again after NOSCRIPT).
-    pub(crate) async fn invoke(&self, invocation: &ScriptInvocation<'_>) -> RedisResult<Value> {
-        match self.clone() {
-            Self::Single(c) => {
-                once_more_if_refused_at_once(|| {
-                    let mut c = c.clone();
-                    async move { invocation.invoke_async(&mut c).await }
-                })
-                .await
+    /// Runs the script's EVALSHA, and after NOSCRIPT loads the script and runs it again.
+    pub(crate) async fn eval(&self, cmd: &redis::Cmd) -> RedisResult<Value> {
+        match self.query(cmd).await {
+            Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                self.query(&crate::script::load_cmd()).await?;
+                self.query(cmd).await
             }
-            Self::Cluster(mut c) => invocation.invoke_async(&mut c).await,
+            other => other,
         }
     }
 

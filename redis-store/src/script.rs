@@ -10,10 +10,19 @@ use session_core::store::{ApplyError, Batch, Command, Expect};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-/// The script; `redis::Script` runs it with EVALSHA and loads it again after NOSCRIPT (a
-/// restarted server, a new cluster node, `SCRIPT FLUSH`).
-pub(crate) static APPLY: LazyLock<redis::Script> =
-    LazyLock::new(|| redis::Script::new(include_str!("apply.lua")));
+/// The script's source.
+const SOURCE: &str = include_str!("apply.lua");
+
+/// The script's SHA-1, for EVALSHA.
+static SHA: LazyLock<String> = LazyLock::new(|| redis::Script::new(SOURCE).get_hash().to_owned());
+
+/// `SCRIPT LOAD` of the script: what a server that answers NOSCRIPT (restarted, a new cluster
+/// node, `SCRIPT FLUSH`) is sent before the batch is sent again.
+pub(crate) fn load_cmd() -> redis::Cmd {
+    let mut cmd = redis::cmd("SCRIPT");
+    cmd.arg("LOAD").arg(SOURCE);
+    cmd
+}
 
 /// The largest score a Redis sorted set holds exactly (scores are doubles); `u64::MAX` is the
 /// exception, stored as `+inf`.
@@ -46,23 +55,58 @@ pub(crate) struct Encoded {
     pub(crate) keys: Vec<String>,
     /// The same keys, as the core names them.
     pub(crate) sources: Vec<Key>,
-    /// The kinds string, then each command's opcode and arguments.
-    pub(crate) args: Vec<Vec<u8>>,
+    /// The script's arguments: the command letters, then each command's arguments.
+    pub(crate) args: Args,
     /// How to decode each command's reply, in order.
     pub(crate) shapes: Vec<Shape>,
 }
 
+/// Arguments written one after the other into one buffer (no allocation per argument).
+#[derive(Debug, Default)]
+pub(crate) struct Args {
+    bytes: Vec<u8>,
+    /// Where each argument ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Args {
+    fn push(&mut self, arg: &[u8]) {
+        self.bytes.extend_from_slice(arg);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn push_number(&mut self, n: u64) {
+        use std::io::Write as _;
+        // Writing to a Vec cannot fail.
+        let _ = write!(self.bytes, "{n}");
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Each argument's bytes, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| &self.bytes[a..b])
+    }
+}
+
 impl Encoded {
-    /// The script invocation that sends this batch.
-    pub(crate) fn invocation(&self) -> redis::ScriptInvocation<'static> {
-        let mut inv = APPLY.prepare_invoke();
+    /// The EVALSHA command that sends this batch.
+    pub(crate) fn eval_cmd(&self) -> redis::Cmd {
+        let key_bytes: usize = self.keys.iter().map(String::len).sum();
+        let mut cmd = redis::Cmd::with_capacity(
+            3 + self.keys.len() + self.args.ends.len(),
+            48 + key_bytes + self.args.bytes.len(),
+        );
+        cmd.arg("EVALSHA").arg(SHA.as_str()).arg(self.keys.len());
         for key in &self.keys {
-            inv.key(key.as_str());
+            cmd.arg(key.as_str());
         }
-        for arg in &self.args {
-            inv.arg(arg.as_slice());
+        for arg in self.args.iter() {
+            cmd.arg(arg);
         }
-        inv
+        cmd
     }
 }
 
@@ -72,16 +116,16 @@ pub(crate) fn encode(namespace: &str, batch: &Batch) -> Result<Encoded, ApplyErr
     let mut enc = Encoder {
         namespace,
         index: HashMap::new(),
-        kinds: Vec::new(),
         keys: Vec::new(),
         sources: Vec::new(),
-        args: vec![Vec::new()],
+        args: Args::default(),
     };
+    let ops: Vec<u8> = batch.iter().map(letter).collect();
+    enc.args.push(&ops);
     let mut shapes = Vec::with_capacity(batch.len());
     for cmd in batch {
         shapes.push(enc.command(cmd)?);
     }
-    enc.args[0] = enc.kinds;
     Ok(Encoded {
         keys: enc.keys,
         sources: enc.sources,
@@ -116,11 +160,23 @@ fn check_one_tag(namespace: &str, batch: &Batch) -> Result<(), ApplyError> {
 struct Encoder<'a> {
     namespace: &'a str,
     index: HashMap<&'a Key, usize>,
-    /// One byte per key: `r` record, `z` sorted set.
-    kinds: Vec<u8>,
     keys: Vec<String>,
     sources: Vec<Key>,
-    args: Vec<Vec<u8>>,
+    args: Args,
+}
+
+/// The script's letter for a command.
+fn letter(cmd: &Command) -> u8 {
+    match cmd {
+        Command::Get { .. } => b'G',
+        Command::Put { .. } => b'P',
+        Command::Delete { .. } => b'D',
+        Command::ZAdd { .. } => b'A',
+        Command::ZRem { .. } => b'R',
+        Command::ZRange { .. } => b'Q',
+        Command::ZCount { .. } => b'C',
+        Command::ZRemIfEmpty { .. } => b'E',
+    }
 }
 
 impl<'a> Encoder<'a> {
@@ -129,7 +185,7 @@ impl<'a> Encoder<'a> {
         Ok(match cmd {
             Command::Get { key, .. } => {
                 let k = self.record(key)?;
-                self.op("G", k);
+                self.key(k);
                 Shape::Record
             }
             Command::Put {
@@ -139,21 +195,21 @@ impl<'a> Encoder<'a> {
                 expect,
             } => {
                 let k = self.record(key)?;
-                self.op("P", k);
-                self.arg(expectation(*expect));
-                self.arg((*ttl_ms).clamp(1, MAX_TTL_MS).to_string());
-                self.args.push(value.clone());
+                self.key(k);
+                self.expectation(*expect);
+                self.args.push_number((*ttl_ms).clamp(1, MAX_TTL_MS));
+                self.args.push(value);
                 Shape::Written
             }
             Command::Delete { key, expect } => {
                 let k = self.record(key)?;
-                self.op("D", k);
-                self.arg(expectation(*expect));
+                self.key(k);
+                self.expectation(*expect);
                 Shape::Removed
             }
             Command::ZAdd { key, member, score } => {
                 let k = self.zset(key)?;
-                self.op("A", k);
+                self.key(k);
                 if *score > MAX_EXACT_SCORE && *score != u64::MAX {
                     return Err(ApplyError::Store(format!(
                         "score {score} of {} in {} is above 2^53: Redis cannot store it exactly",
@@ -161,14 +217,14 @@ impl<'a> Encoder<'a> {
                         key.render(self.namespace)
                     )));
                 }
-                self.arg(score_arg(*score));
-                self.arg(member.as_text().into_owned());
+                self.score(*score);
+                self.args.push(member.as_text().as_bytes());
                 Shape::Done
             }
             Command::ZRem { key, member } => {
                 let k = self.zset(key)?;
-                self.op("R", k);
-                self.arg(member.as_text().into_owned());
+                self.key(k);
+                self.args.push(member.as_text().as_bytes());
                 Shape::Removed
             }
             Command::ZRange {
@@ -179,18 +235,21 @@ impl<'a> Encoder<'a> {
                 rev,
             } => {
                 let k = self.zset(key)?;
-                self.op("Q", k);
-                self.arg(score_arg(*min));
-                self.arg(score_arg(*max));
-                self.arg(limit.map_or_else(|| "-1".to_owned(), |n| n.to_string()));
-                self.arg(if *rev { "1" } else { "0" });
+                self.key(k);
+                self.score(*min);
+                self.score(*max);
+                match limit {
+                    Some(n) => self.args.push_number(u64::from(*n)),
+                    None => self.args.push(b"-1"),
+                }
+                self.args.push(if *rev { b"1" } else { b"0" });
                 Shape::Members(key.member_kind().unwrap_or(MemberKind::Id))
             }
             Command::ZCount { key, min, max } => {
                 let k = self.zset(key)?;
-                self.op("C", k);
-                self.arg(score_arg(*min));
-                self.arg(score_arg(*max));
+                self.key(k);
+                self.score(*min);
+                self.score(*max);
                 Shape::Count
             }
             Command::ZRemIfEmpty {
@@ -199,22 +258,34 @@ impl<'a> Encoder<'a> {
                 watched,
             } => {
                 let k = self.zset(key)?;
-                self.op("E", k);
-                self.arg(member.as_text().into_owned());
+                self.key(k);
+                self.args.push(member.as_text().as_bytes());
                 let w = self.zset(watched)?;
-                self.arg(w.to_string());
+                self.key(w);
                 Shape::Removed
             }
         })
     }
 
-    fn op(&mut self, code: &str, key_index: usize) {
-        self.arg(code);
-        self.arg(key_index.to_string());
+    fn key(&mut self, key_index: usize) {
+        self.args.push_number(key_index as u64);
     }
 
-    fn arg(&mut self, a: impl Into<String>) {
-        self.args.push(a.into().into_bytes());
+    fn expectation(&mut self, expect: Expect) {
+        match expect {
+            Expect::Any => self.args.push(b"*"),
+            Expect::Absent => self.args.push(b"-"),
+            Expect::Version(v) => self.args.push_number(v),
+        }
+    }
+
+    /// A score as Redis reads it: `u64::MAX` is `+inf`.
+    fn score(&mut self, score: u64) {
+        if score == u64::MAX {
+            self.args.push(b"+inf");
+        } else {
+            self.args.push_number(score);
+        }
     }
 
     /// The 1-based index of `key` in KEYS, which must be a record key.
@@ -225,7 +296,7 @@ impl<'a> Encoder<'a> {
                 key.render(self.namespace)
             )));
         }
-        Ok(self.intern(key, b'r'))
+        Ok(self.intern(key))
     }
 
     /// The 1-based index of `key` in KEYS, which must be a sorted-set key.
@@ -236,33 +307,15 @@ impl<'a> Encoder<'a> {
                 key.render(self.namespace)
             )));
         }
-        Ok(self.intern(key, b'z'))
+        Ok(self.intern(key))
     }
 
-    fn intern(&mut self, key: &'a Key, kind: u8) -> usize {
+    fn intern(&mut self, key: &'a Key) -> usize {
         *self.index.entry(key).or_insert_with(|| {
             self.keys.push(key.render(self.namespace));
             self.sources.push(key.clone());
-            self.kinds.push(kind);
             self.keys.len()
         })
-    }
-}
-
-fn expectation(expect: Expect) -> String {
-    match expect {
-        Expect::Any => "*".to_owned(),
-        Expect::Absent => "-".to_owned(),
-        Expect::Version(v) => v.to_string(),
-    }
-}
-
-/// A score as Redis reads it: `u64::MAX` is `+inf`.
-fn score_arg(score: u64) -> String {
-    if score == u64::MAX {
-        "+inf".to_owned()
-    } else {
-        score.to_string()
     }
 }
 
@@ -303,18 +356,15 @@ mod tests {
         let enc = encode("ns", &batch).unwrap();
         assert_eq!(enc.keys.len(), 2);
         assert!(enc.keys[1].starts_with("ns:{shop}:_users"));
-        let args: Vec<&[u8]> = enc.args.iter().map(Vec::as_slice).collect();
+        let args: Vec<&[u8]> = enc.args.iter().collect();
         assert_eq!(
             args,
             [
-                &b"rz"[..],
-                b"G",
+                &b"GAP"[..],
                 b"1",
-                b"A",
                 b"2",
                 b"+inf",
                 b"m",
-                b"P",
                 b"1",
                 b"7",
                 b"1",

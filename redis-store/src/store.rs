@@ -236,8 +236,8 @@ impl RedisStore {
             let record = reply::record(value)?;
             return Ok(Outcome::Applied(vec![Reply::Record(record)], Vec::new()));
         }
-        let invocation = encoded.invocation();
-        let value = tokio::time::timeout(self.timeout, self.conn.invoke(&invocation))
+        let cmd = encoded.eval_cmd();
+        let value = tokio::time::timeout(self.timeout, self.conn.eval(&cmd))
             .await
             .map_err(|_| self.timed_out())?
             .map_err(|e| self.store_error(&e))?;

@@ -11,7 +11,7 @@ mod tests;
 mod zset;
 
 use crate::keys::Key;
-use crate::store::{ApplyError, ApplyFn, Batch, Command, Member, Reply, SyncStore};
+use crate::store::{ApplyError, ApplyFn, Batch, Command, Expect, Member, Reply, SyncStore};
 use crate::validate::App;
 use hashbrown::HashMap;
 use space::{Set, Space};
@@ -174,6 +174,56 @@ impl Inner {
     /// Applies one batch all or nothing (the caller holds the lock).
     fn apply(&mut self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
         check_kinds(&batch)?;
+        let app = batch.first().and_then(|c| c.key().app()).copied();
+        match app {
+            // The protocol keeps a batch within one app: find its space once.
+            Some(app)
+                if batch
+                    .iter()
+                    .all(|c| c.key().app() == Some(&app) && !watches_elsewhere(c, Some(&app))) =>
+            {
+                self.apply_in(app, batch)
+            }
+            _ => self.apply_any(batch),
+        }
+    }
+
+    /// Applies a batch whose every key is in `app`'s space.
+    fn apply_in(&mut self, app: App, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+        let Some(space) = self.apps.get_mut(&app) else {
+            // Nothing stored in the app: no expectation of a present record can hold.
+            if batch
+                .iter()
+                .any(|c| matches!(c.expectation(), Some(Expect::Version(_))))
+            {
+                return Err(ApplyError::Conflict);
+            }
+            let mut space = Space::default();
+            let replies = batch
+                .into_iter()
+                .map(|c| run(&mut space, c, None))
+                .collect();
+            if !space.is_empty() {
+                self.apps.insert(app, space);
+            }
+            return Ok(replies);
+        };
+        for cmd in &batch {
+            if let (Some(expect), Key::Session(_, h)) = (cmd.expectation(), cmd.key()) {
+                if !expect.holds(space.version(*h)) {
+                    return Err(ApplyError::Conflict);
+                }
+            }
+        }
+        let replies = batch.into_iter().map(|c| run(space, c, None)).collect();
+        if space.is_empty() {
+            self.apps.remove(&app);
+        }
+        Ok(replies)
+    }
+
+    /// Applies a batch that spans apps (outside the protocol, but answered right).
+    fn apply_any(&mut self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
         // All or nothing: every expectation is checked before anything changes.
         for cmd in &batch {
             if let Some(expect) = cmd.expectation() {

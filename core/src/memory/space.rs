@@ -28,11 +28,52 @@ pub(crate) enum Set<'a> {
     User(&'a str),
 }
 
+/// Records up to this many bytes are kept in their slot (a session with a few small data keys
+/// takes about 80): a read then finds them in the slot it already loaded, one cache miss
+/// fewer than following a pointer.
+const INLINE_RECORD: usize = 102;
+
+/// A record's bytes, in its slot when they fit.
+#[derive(Debug)]
+enum RecordBytes {
+    Inline { len: u8, bytes: [u8; INLINE_RECORD] },
+    Heap(Box<[u8]>),
+}
+
+impl Default for RecordBytes {
+    fn default() -> Self {
+        RecordBytes::Inline {
+            len: 0,
+            bytes: [0; INLINE_RECORD],
+        }
+    }
+}
+
+impl RecordBytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            RecordBytes::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            RecordBytes::Heap(b) => b,
+        }
+    }
+
+    fn set(&mut self, value: Vec<u8>) {
+        match u8::try_from(value.len()) {
+            Ok(len) if value.len() <= INLINE_RECORD => {
+                let mut bytes = [0; INLINE_RECORD];
+                bytes[..value.len()].copy_from_slice(&value);
+                *self = RecordBytes::Inline { len, bytes };
+            }
+            _ => *self = RecordBytes::Heap(value.into_boxed_slice()),
+        }
+    }
+}
+
 /// What is stored under one handle.
 #[derive(Debug, Default)]
 struct HandleSlot {
     /// The record's bytes, when `version > 0`.
-    value: Box<[u8]>,
+    value: RecordBytes,
     /// The record's version; 0: no record.
     version: u64,
     /// Score in `_expiry`.
@@ -88,7 +129,7 @@ impl Space {
         self.handles
             .iter()
             .filter(|(_, s)| s.version > 0)
-            .map(|(h, s)| (handle_of(h), &*s.value))
+            .map(|(h, s)| (handle_of(h), s.value.as_slice()))
     }
 
     pub(crate) fn record_count(&self) -> usize {
@@ -106,7 +147,7 @@ impl Space {
 
     pub(crate) fn get(&self, handle: Handle) -> Option<Stored> {
         self.record(handle).map(|s| Stored {
-            value: s.value.to_vec(),
+            value: s.value.as_slice().to_vec(),
             version: s.version,
         })
     }
@@ -114,13 +155,7 @@ impl Space {
     pub(crate) fn put(&mut self, handle: Handle, value: Vec<u8>) {
         let i = self.handles.intern(handle.as_bytes());
         let slot = &mut self.handles[i];
-        if slot.value.len() == value.len() {
-            // Rewrites usually keep the length: reuse the allocation rather than free a cold
-            // block that the allocator would hand out again later (a cache miss each time).
-            slot.value.copy_from_slice(&value);
-        } else {
-            slot.value = value.into_boxed_slice();
-        }
+        slot.value.set(value);
         slot.version += 1;
     }
 
@@ -271,7 +306,7 @@ impl Space {
             if slot.version > 0 {
                 out.push((
                     format!("s:{h}"),
-                    format!("v{} {:?}", slot.version, slot.value),
+                    format!("v{} {:?}", slot.version, slot.value.as_slice()),
                 ));
             }
             if let Some(s) = slot.expiry {
