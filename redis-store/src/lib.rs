@@ -25,17 +25,25 @@
 //! ## How it stores sessions
 //!
 //! Keys follow the core's layout ([`session_core::Key`]) under a namespace (default `rs`):
-//! `rs:{shop}:s:<handle>` is one session, a hash with its version (`v`) and its encoded record
-//! (`b`), expiring (`PEXPIRE`) an hour after the session would; `rs:{shop}:_sessions`,
-//! `_users`, `_expiry` and `us:<id>` are sorted sets scored in milliseconds; `rs:_apps` lists
-//! the apps. The token itself is never stored, only its SHA-256 (the handle).
+//! `rs:{shop}:s:<handle>` is one session, a string with its version, a colon and its encoded
+//! record, expiring (`PX`) an hour after the session would; `rs:{shop}:_users`, `_expiry` and
+//! `us:<id>` are sorted sets scored in milliseconds; `rs:_apps` lists the apps. The token
+//! itself is never stored, only the first 128 bits of its SHA-256 (the handle).
 //!
 //! ## Atomicity
 //!
 //! Each batch of store commands runs as **one Lua script** (`EVALSHA`, reloaded after
 //! `NOSCRIPT`). The script first checks key types and every version expectation; if one
-//! fails, it changes nothing and the core retries from a fresh read. So concurrent `set`s
-//! from many processes lose no update, and the `r`/`w` counters stay exact.
+//! fails, it changes nothing, answers with the record as it is now, and the core retries. So
+//! concurrent `set`s from many processes lose no update, and the `r`/`w` counters stay exact.
+//!
+//! ## One round trip per access
+//!
+//! The first read of every single-session operation may be answered from a cache of the
+//! records this store last read or wrote ([`RedisConfig::record_cache`]): the operation's
+//! versioned write validates it, so a stale copy costs a conflict and a retry, never a wrong
+//! answer. An uncontended `get`, `set` or `touch` of a session this process has seen is one
+//! round trip.
 //!
 //! ## Cluster
 //!

@@ -608,3 +608,34 @@ async fn bulk_operations_run_in_large_batches() {
     let left = server.cmd(&["KEYS", "rs:{bulk}:*"]);
     assert!(left.is_empty(), "nothing of the app is left: {left}");
 }
+
+#[tokio::test]
+async fn an_uncontended_access_is_one_round_trip() {
+    use session_core::{AsyncSessions, Create, Patch};
+    let server = RedisServer::start();
+    let sessions =
+        AsyncSessions::new(RedisStore::connect(&server.url()).await.unwrap()).with_auto_sweep(None);
+    let token = sessions
+        .create(Create::new("shop", "u1", "10.0.0.1"))
+        .await
+        .unwrap();
+    // What reached Redis: scripts, and plain GETs (a script's own GET counts as one too).
+    let seen = || (server.calls("evalsha"), server.calls("get"));
+    let (scripts, gets) = seen();
+    sessions.get("shop", &token).await.unwrap().unwrap();
+    sessions
+        .set("shop", &token, Patch::new().set("k", 1))
+        .await
+        .unwrap()
+        .unwrap();
+    sessions.touch("shop", &token).await.unwrap().unwrap();
+    // Three operations, three scripts, and no read of their own: each script read the
+    // record once to check its version.
+    assert_eq!(seen(), (scripts + 3, gets + 3));
+    // `create` is one script as well, once the app is in the registry.
+    sessions
+        .create(Create::new("shop", "u2", "10.0.0.1"))
+        .await
+        .unwrap();
+    assert_eq!(server.calls("evalsha"), scripts + 4);
+}
