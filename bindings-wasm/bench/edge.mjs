@@ -6,7 +6,7 @@
 // workerd holds its clocks still while code runs without I/O, so the in-request timings may be
 // 0; the reliable figure is the wall time of one request that runs N operations, minus that
 // of a request that runs none, divided by N.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -108,6 +108,15 @@ const rows = [
   ['Node, napi, MapStore', results.nodeNapi.MapStore],
 ];
 for (const [label, r] of rows) console.log(`${label.padEnd(46)}${fmt(r?.getUs)} ${fmt(r?.setUs)}`);
+
+// The module's size, as the build measured it (pkg/size.json), against the target.
+const size = JSON.parse(readFileSync(join(here, 'pkg', 'size.json'), 'utf8'));
+const TARGET_BYTES = 150_000;
+console.log(
+  `\n.wasm after wasm-opt: ${size.raw.toLocaleString('en-US')} bytes raw, ${size.gzip.toLocaleString('en-US')} gzipped; ` +
+    `target at most ${TARGET_BYTES.toLocaleString('en-US')} bytes: ${size.raw <= TARGET_BYTES ? 'met' : 'NOT met'}`,
+);
+results.size = size;
 const dir = join(here, '..', 'bench-results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'edge.json'), `${JSON.stringify(results, null, 2)}\n`);
