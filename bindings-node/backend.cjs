@@ -137,6 +137,8 @@ function redisUrl(connection) {
 module.exports = {
   NativeSessions: native.NativeSessions,
   NativeOp: native.NativeOp,
+  NativeSweepPlan: native.NativeSweepPlan,
+  NativeSweepTick: native.NativeSweepTick,
   NativeRedisSessions: native.NativeRedisSessions,
   openRemote,
   redisUrl,

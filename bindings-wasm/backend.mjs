@@ -163,6 +163,20 @@ export function wasmBackend(glue) {
       return this.#run((op) => op.fail(message));
     }
 
+    /** The handle's text of the one session this operation updates, or undefined. */
+    lockKey() {
+      if (this.#op === null || this.#generation !== state.generation) return undefined;
+      try {
+        return this.#op.lockKey();
+      } catch (e) {
+        if (!isTrap(e)) throw e;
+        this.#op = null;
+        restart();
+        this.#failed = internalError(`${e}; the module was restarted`);
+        return undefined;
+      }
+    }
+
     /** Frees the machine now (it is freed by itself after its final answer). */
     free() {
       const op = this.#op;
@@ -182,5 +196,50 @@ export function wasmBackend(glue) {
     }
   }
 
-  return { NativeSessions, NativeOp, jsonError };
+  /**
+   * A sweep policy object of the module (its state is only a schedule): after a restart of
+   * the module it starts again, and a trap in one of its methods restarts the module and
+   * runs the method once more on a fresh object.
+   */
+  function policy(Raw, methods) {
+    class Policy {
+      #args;
+      #raw = null;
+      #generation = -1;
+
+      constructor(...args) {
+        this.#args = args;
+      }
+
+      /** Runs method `name` of the raw object (a fresh one after a restart). */
+      run(name, args) {
+        for (let attempt = 0; ; attempt++) {
+          if (this.#generation !== state.generation) {
+            this.#raw = new Raw(...this.#args);
+            this.#generation = state.generation;
+          }
+          try {
+            return this.#raw[name](...args);
+          } catch (e) {
+            if (!isTrap(e) || attempt > 0) throw e;
+            restart();
+          }
+        }
+      }
+    }
+    for (const name of methods) {
+      Object.defineProperty(Policy.prototype, name, {
+        value(...args) {
+          return this.run(name, args);
+        },
+      });
+    }
+    return Policy;
+  }
+
+  const NativeSweepPlan = policy(glue.NativeSweepPlan, ['timerMs', 'claim', 'finished']);
+  const NativeSweepTick = policy(glue.NativeSweepTick, ['next', 'record', 'backlog']);
+  const NativeSweepSpread = policy(glue.NativeSweepSpread, ['limit', 'record', 'result']);
+
+  return { NativeSessions, NativeOp, NativeSweepPlan, NativeSweepTick, NativeSweepSpread, jsonError };
 }

@@ -27,4 +27,4 @@ mod wire;
 
 pub use memory::NativeSessions;
 pub use redis::NativeRedisSessions;
-pub use wire::NativeOp;
+pub use wire::{NativeOp, NativeSweepPlan, NativeSweepTick};

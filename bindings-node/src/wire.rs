@@ -2,7 +2,7 @@
 
 use crate::guard::{guarded, internal_error};
 use napi_derive::napi;
-use session_core::host::{WireHost, millis};
+use session_core::host::{SweepPlan, SweepTick, WireHost, millis};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// One operation against a store written in JavaScript: `start()`, then `resume(replies)`
@@ -39,6 +39,77 @@ impl NativeOp {
     #[napi]
     pub fn fail(&mut self, message: String) -> String {
         self.step(|host| host.fail(&message))
+    }
+
+    /// The one session this operation updates, as its handle's text, or `null`: the driver
+    /// queues operations with the same key behind each other.
+    #[napi]
+    pub fn lock_key(&self) -> Option<String> {
+        self.host.as_ref().and_then(WireHost::lock_key)
+    }
+}
+
+/// How one `Sessions` sweeps (the core's `sweep::schedule` and in-call policy).
+#[napi]
+pub struct NativeSweepPlan(SweepPlan);
+
+#[napi]
+impl NativeSweepPlan {
+    /// The plan for a store `shared` with other processes or not, and the `wipe` setting in
+    /// seconds (negative: not given; 0: off).
+    #[napi(constructor)]
+    pub fn new(shared: bool, wipe: f64) -> Self {
+        Self(SweepPlan::new(shared, wipe))
+    }
+
+    /// The period of timed sweeps in ms, or 0 for no timer.
+    #[napi]
+    pub fn timer_ms(&self) -> f64 {
+        self.0.timer_ms()
+    }
+
+    /// The `limit` of an in-call step due at `now`, or 0.
+    #[napi]
+    pub fn claim(&self, now: f64) -> u32 {
+        self.0.claim(now)
+    }
+
+    /// The outcome of a claimed step: 1 more work, 0 none, -1 failed.
+    #[napi]
+    pub fn finished(&self, now: f64, more: i32) {
+        self.0.finished(now, more);
+    }
+}
+
+/// One tick of timed sweeping (the core's `sweep::Tick`).
+#[napi]
+pub struct NativeSweepTick(SweepTick);
+
+#[napi]
+impl NativeSweepTick {
+    /// A tick that has not run a step yet.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)] // A JS constructor.
+    pub fn new() -> Self {
+        Self(SweepTick::new())
+    }
+
+    /// The next step's `limit`, or -1 when the tick is over.
+    #[napi]
+    pub fn next(&mut self) -> f64 {
+        self.0.next() as f64
+    }
+
+    /// The step's outcome: 1 more work, 0 none, -1 failed.
+    #[napi]
+    pub fn record(&mut self, more: i32) {
+        self.0.record(more);
+    }
+
+    /// True when the tick stopped with work left.
+    #[napi]
+    pub fn backlog(&self) -> bool {
+        self.0.backlog()
     }
 }
 

@@ -22,7 +22,9 @@
 //! an input naming the app `__panic__` panic, so that the tests can check this.
 
 use session_core::CreateArgs;
-use session_core::host::{MemoryHost, WireHost, data_arg, millis, seconds_arg};
+use session_core::host::{
+    MemoryHost, SweepPlan, SweepSpread, SweepTick, WireHost, data_arg, millis, seconds_arg,
+};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Sessions over the embedded memory store.
@@ -153,6 +155,100 @@ impl NativeOp {
     /// Ends the operation with `storeError` (the JS store threw `message`).
     pub fn fail(&mut self, message: &str) -> String {
         self.host.fail(message)
+    }
+
+    /// The one session this operation updates, as its handle's text, or `undefined`: the
+    /// driver queues operations with the same key behind each other.
+    #[wasm_bindgen(js_name = lockKey)]
+    pub fn lock_key(&self) -> Option<String> {
+        self.host.lock_key()
+    }
+}
+
+/// How one `Sessions` sweeps (the core's `sweep::schedule` and in-call policy).
+#[wasm_bindgen]
+pub struct NativeSweepPlan(SweepPlan);
+
+#[wasm_bindgen]
+impl NativeSweepPlan {
+    /// The plan for a store `shared` with other processes or not, and the `wipe` setting in
+    /// seconds (negative: not given; 0: off).
+    #[wasm_bindgen(constructor)]
+    pub fn new(shared: bool, wipe: f64) -> Self {
+        Self(SweepPlan::new(shared, wipe))
+    }
+
+    /// The period of timed sweeps in ms, or 0 for no timer.
+    #[wasm_bindgen(js_name = timerMs)]
+    pub fn timer_ms(&self) -> f64 {
+        self.0.timer_ms()
+    }
+
+    /// The `limit` of an in-call step due at `now`, or 0.
+    pub fn claim(&self, now: f64) -> u32 {
+        self.0.claim(now)
+    }
+
+    /// The outcome of a claimed step: 1 more work, 0 none, -1 failed.
+    pub fn finished(&self, now: f64, more: i32) {
+        self.0.finished(now, more);
+    }
+}
+
+/// One tick of timed sweeping (the core's `sweep::Tick`).
+#[wasm_bindgen]
+pub struct NativeSweepTick(SweepTick);
+
+#[wasm_bindgen]
+impl NativeSweepTick {
+    /// A tick that has not run a step yet.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)] // A JS constructor.
+    pub fn new() -> Self {
+        Self(SweepTick::new())
+    }
+
+    /// The next step's `limit`, or -1 when the tick is over.
+    pub fn next(&mut self) -> f64 {
+        self.0.next() as f64
+    }
+
+    /// The step's outcome: 1 more work, 0 none, -1 failed.
+    pub fn record(&mut self, more: i32) {
+        self.0.record(more);
+    }
+
+    /// True when the tick stopped with work left.
+    pub fn backlog(&self) -> bool {
+        self.0.backlog()
+    }
+}
+
+/// `sweep` across apps kept apart (the core's `sweep::Spread`): the Worker's `POST /sweep`.
+#[wasm_bindgen]
+pub struct NativeSweepSpread(SweepSpread);
+
+#[wasm_bindgen]
+impl NativeSweepSpread {
+    /// A sweep of at most `limit` entries over every app.
+    #[wasm_bindgen(constructor)]
+    pub fn new(limit: u32) -> Self {
+        Self(SweepSpread::new(limit))
+    }
+
+    /// The `limit` for the next app's `sweep` (0: a probe).
+    pub fn limit(&self) -> u32 {
+        self.0.limit()
+    }
+
+    /// Records an app's answer; false when the sweep is over.
+    pub fn record(&mut self, swept: f64, more: bool) -> bool {
+        self.0.record(swept, more)
+    }
+
+    /// The answer, as JSON text `{"swept", "more"}`.
+    pub fn result(&self) -> String {
+        self.0.result()
     }
 }
 

@@ -243,9 +243,10 @@ describe('the Worker in workerd (miniflare 3)', () => {
         await send(mf, 'PUT', `/${app}/create/kept?ip=10.0.0.1&ttl=3600`, undefined, at(t0));
       }
       const later = at(t0 + 60_000);
-      assert.deepEqual(await send(mf, 'POST', '/sweep?limit=0', undefined, later), [
+      assert.deepEqual(await send(mf, 'POST', '/sweep?limit=0', undefined, later), [200, { swept: 0, more: true }]);
+      assert.deepEqual(await send(mf, 'POST', '/sweep?limit=10001', undefined, later), [
         400,
-        { error: 'invalidValue', message: 'limit must be an integer from 1 to 10000' },
+        { error: 'invalidValue', message: 'limit must be an integer from 0 to 10000' },
       ]);
       assert.deepEqual(await send(mf, 'POST', '/sweep?limit=2', undefined, later), [200, { swept: 2, more: true }]);
       assert.deepEqual(await send(mf, 'POST', '/sweep', undefined, later), [200, { swept: 1, more: false }]);

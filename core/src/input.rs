@@ -163,11 +163,6 @@ pub const OPERATIONS: &[&str] = &[
     "sweep",
 ];
 
-/// The default and the bounds of `sweep`'s `limit`.
-pub const SWEEP_LIMIT_DEFAULT: u32 = 1000;
-/// The largest `limit` a sweep accepts.
-pub const SWEEP_LIMIT_MAX: u32 = 10_000;
-
 /// `create`'s inputs as a binding passes them when the caller gave them the usual JS types
 /// (strings, whole numbers, an object as JSON text): validated exactly as
 /// [`Request::parse`] validates the same option object, in the same order.
@@ -305,12 +300,15 @@ impl Request {
                     Some(_) => Some(o.app()?),
                 };
                 let limit = match o.seconds("limit") {
-                    Ok(None) => SWEEP_LIMIT_DEFAULT,
-                    Ok(Some(n)) if (1..=u64::from(SWEEP_LIMIT_MAX)).contains(&n) => n as u32,
+                    Ok(None) => crate::sweep::STEP,
+                    Ok(Some(n)) if n <= u64::from(crate::sweep::LIMIT_MAX) => n as u32,
                     _ => {
                         return Err(Error::value(
                             "limit",
-                            format!("limit must be an integer from 1 to {SWEEP_LIMIT_MAX}"),
+                            format!(
+                                "limit must be an integer from 0 to {}",
+                                crate::sweep::LIMIT_MAX
+                            ),
                         ));
                     }
                 };

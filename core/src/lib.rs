@@ -57,13 +57,14 @@ pub mod ops;
 mod record;
 pub mod session;
 pub mod store;
+pub mod sweep;
 pub mod token;
 pub mod validate;
 pub mod wire;
 
 pub use data::{Data, MAX_DATA_BYTES, MAX_KEY_BYTES, MAX_KEYS, Patch, Scalar};
 pub use dispatch::{AnyOp, Response};
-pub use driver::{AsyncSessions, AutoSweep, Clock, Listener, ManualClock, Sessions, SystemClock};
+pub use driver::{AsyncSessions, Clock, Listener, ManualClock, Sessions, SystemClock};
 pub use error::Error;
 pub use event::{Event, EventKind, Reason};
 pub use input::{Create, CreateArgs, NewSession, Request};
@@ -72,6 +73,7 @@ pub use memory::MemoryStore;
 pub use record::Record;
 pub use session::{Listed, Session};
 pub use store::Command;
+pub use sweep::AutoSweep;
 pub use token::{Handle, Token};
 pub use validate::{App, Ip, UserId};
 

@@ -238,6 +238,13 @@ impl WireOp {
         }
     }
 
+    /// The one session this operation updates, if any (see
+    /// [`Machine::lock_key`](crate::machine::Machine::lock_key)).
+    pub fn lock_key(&self) -> Option<crate::token::Handle> {
+        use crate::machine::Machine;
+        self.op.as_ref().and_then(Machine::lock_key)
+    }
+
     /// Makes the operation fail with `error` at its first step, before any store work (a
     /// host uses this for options it could not even read).
     pub fn reject(&mut self, error: Error) {

@@ -273,7 +273,7 @@ function behaviours(pkg, make, except = new Set()) {
       ['soid', { app: APP }, missing('id')],
       ['killsoid', { app: APP, id: '' }, missing('id')],
       ['killall', {}, missing('app')],
-      ['sweep', { limit: 0 }, value('limit', 'limit must be an integer from 1 to 10000')],
+      ['sweep', { limit: 10001 }, value('limit', 'limit must be an integer from 0 to 10000')],
       ['sweep', { app: 'x' }, format('app')],
     ];
     for (const [op, input, want] of cases) {

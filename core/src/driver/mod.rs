@@ -6,13 +6,11 @@
 //! from one table below, so they cannot drift apart.
 
 mod asynchronous;
-mod auto_sweep;
 mod clock;
 mod stripes;
 mod sync;
 
 pub use asynchronous::AsyncSessions;
-pub use auto_sweep::AutoSweep;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use sync::Sessions;
 
@@ -20,6 +18,7 @@ use crate::Error;
 use crate::event::Event;
 use crate::machine::{Conflict, Machine, Step};
 use crate::store::{ApplyError, Reply};
+use crate::sweep::AutoSweep;
 use std::fmt;
 use std::sync::Arc;
 
@@ -98,9 +97,11 @@ macro_rules! host_builders {
             self
         }
 
-        /// Sets the auto-sweep policy; `None` turns automatic sweeping off (then call `sweep`
-        /// yourself). The default sweeps up to 100 expired sessions per second, inside calls.
-        pub fn with_auto_sweep(mut self, policy: Option<crate::AutoSweep>) -> Self {
+        /// Sets the in-call sweep policy; `None` turns it off (then call `sweep` yourself, or
+        /// on a timer as [`crate::sweep::Tick`] says). The default examines up to 100 index
+        /// entries per second, inside calls: [`crate::sweep::schedule`]'s choice for a store
+        /// only this process uses.
+        pub fn with_auto_sweep(mut self, policy: Option<crate::sweep::AutoSweep>) -> Self {
             self.host.auto_sweep = policy;
             self
         }
@@ -209,7 +210,9 @@ macro_rules! session_api {
             Ok(self.run(crate::ops::killall(app, self.now()))$($aw)*?.count)
         }
 
-        /// Removes up to `limit` expired sessions from every index, in `app` or in every app.
+        /// Removes expired sessions from every index, in `app` or in every app, examining at
+        /// most `limit` index entries; `more` says another sweep has work. `limit` 0 removes
+        /// nothing and only answers `more` (a probe). See [`crate::sweep`].
         pub $($async)? fn sweep(&self, app: Option<&str>, limit: u32) -> Result<crate::ops::Removal, crate::Error> {
             let app = app.map(crate::App::new).transpose()?;
             self.run(crate::ops::sweep(app, limit, self.now()))$($aw)*

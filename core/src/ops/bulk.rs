@@ -93,6 +93,10 @@ impl BulkFlow {
     }
 
     fn range(&mut self) -> Step<Removal> {
+        if matches!(self.bulk, Bulk::Sweep(_)) && self.remaining() == 0 {
+            // A probe (`limit` 0), or a sweep at its limit: only `more` is left to answer.
+            return self.probe();
+        }
         let Some(app) = self.apps.front() else {
             return Step::Done(Ok(self.done));
         };
@@ -251,9 +255,6 @@ impl BulkFlow {
                     if !full {
                         // This app has no more expired sessions.
                         self.apps.pop_front();
-                    }
-                    if self.remaining() == 0 {
-                        return Ok(self.probe());
                     }
                 }
                 Ok(self.range())

@@ -91,8 +91,9 @@ pub fn killall(app: App, now: u64) -> BulkOp {
     Op::new(BulkFlow::new(Bulk::KillAll, Some(app), now))
 }
 
-/// `sweep`: remove up to `limit` expired sessions from every index, in one app or (with
-/// `None`) in every app.
+/// `sweep`: remove expired sessions from every index, in one app or (with `None`) in every
+/// app, examining at most `limit` index entries; `limit` 0 is a probe that only answers
+/// `more` (see [`crate::sweep`]).
 pub fn sweep(app: Option<App>, limit: u32, now: u64) -> BulkOp {
-    Op::new(BulkFlow::new(Bulk::Sweep(limit.max(1)), app, now))
+    Op::new(BulkFlow::new(Bulk::Sweep(limit), app, now))
 }

@@ -15,6 +15,10 @@
 //! assert_eq!(v["events"][0]["type"], "created");
 //! ```
 
+mod sweep;
+
+pub use sweep::{SweepPlan, SweepSpread, SweepTick};
+
 use crate::dispatch::Response;
 use crate::driver::{ManualClock, Sessions};
 use crate::error::Error;
@@ -419,6 +423,13 @@ impl WireHost {
     /// The first step, as JSON text.
     pub fn start(&mut self) -> String {
         self.0.start().to_string()
+    }
+
+    /// The one session this operation updates, as its handle's text (see
+    /// [`Machine::lock_key`](crate::machine::Machine::lock_key)): a host queues operations
+    /// with the same key behind each other. `None` for other operations and bad input.
+    pub fn lock_key(&self) -> Option<String> {
+        self.0.lock_key().map(|h| h.text().to_string())
     }
 
     /// The next step, given the JS store's reply to the last batch as JSON text.
