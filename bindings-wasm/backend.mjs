@@ -238,7 +238,7 @@ export function wasmBackend(glue) {
   }
 
   const NativeSweepPlan = policy(glue.NativeSweepPlan, ['timerMs', 'claim', 'finished']);
-  const NativeSweepTick = policy(glue.NativeSweepTick, ['next', 'record', 'backlog']);
+  const NativeSweepTick = policy(glue.NativeSweepTick, ['step', 'record', 'backlog']);
   const NativeSweepSpread = policy(glue.NativeSweepSpread, ['limit', 'record', 'result']);
 
   return { NativeSessions, NativeOp, NativeSweepPlan, NativeSweepTick, NativeSweepSpread, jsonError };

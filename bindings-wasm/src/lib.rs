@@ -209,8 +209,8 @@ impl NativeSweepTick {
     }
 
     /// The next step's `limit`, or -1 when the tick is over.
-    pub fn next(&mut self) -> f64 {
-        self.0.next() as f64
+    pub fn step(&mut self) -> f64 {
+        self.0.step() as f64
     }
 
     /// The step's outcome: 1 more work, 0 none, -1 failed.

@@ -25,7 +25,7 @@
 //! use session_core::sweep::Tick;
 //! let mut tick = Tick::new();
 //! let mut steps = 0;
-//! while let Some(limit) = tick.next() {
+//! while let Some(limit) = tick.step() {
 //!     steps += 1;
 //!     // Run `sweep` with `limit` here; this one pretends the store had two steps of work.
 //!     tick.record(Ok(steps < 2));
@@ -92,7 +92,7 @@ pub fn schedule(shared: bool, wipe: Option<u64>) -> Schedule {
 
 /// One tick of timed sweeping: the limits of its steps, and when it ends.
 ///
-/// Call [`Tick::next`] for the next step's `limit` (`None`: the tick is over), run `sweep`
+/// Call [`Tick::step`] for the next step's `limit` (`None`: the tick is over), run `sweep`
 /// with it, and [`Tick::record`] the outcome (its `more`, or the failure).
 #[derive(Debug, Clone)]
 pub struct Tick {
@@ -118,7 +118,7 @@ impl Tick {
 
     /// The `limit` of the next step, or `None` when the tick is over: the last step found no
     /// more work, or failed (the next tick tries again), or the tick ran [`TICK_STEPS`].
-    pub fn next(&mut self) -> Option<u32> {
+    pub fn step(&mut self) -> Option<u32> {
         let go = match self.last {
             None => true,
             Some(Some(more)) => more,
@@ -130,7 +130,7 @@ impl Tick {
         })
     }
 
-    /// The outcome of the step [`Tick::next`] asked for: `Ok(more)`, or `Err(())` when the
+    /// The outcome of the step [`Tick::step`] asked for: `Ok(more)`, or `Err(())` when the
     /// store failed.
     pub fn record(&mut self, outcome: Result<bool, ()>) {
         self.last = Some(outcome.ok());
@@ -270,16 +270,16 @@ mod tests {
     fn a_tick_steps_while_there_is_more_and_no_further() {
         let mut tick = Tick::new();
         let mut steps = 0;
-        while let Some(limit) = tick.next() {
+        while let Some(limit) = tick.step() {
             assert_eq!(limit, STEP);
             steps += 1;
             tick.record(Ok(true));
         }
         assert_eq!((steps, tick.backlog()), (TICK_STEPS, true));
         let mut failed = Tick::new();
-        assert_eq!(failed.next(), Some(STEP));
+        assert_eq!(failed.step(), Some(STEP));
         failed.record(Err(()));
-        assert_eq!((failed.next(), failed.backlog()), (None, false));
+        assert_eq!((failed.step(), failed.backlog()), (None, false));
     }
 
     #[test]

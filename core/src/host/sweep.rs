@@ -68,8 +68,8 @@ impl SweepTick {
     }
 
     /// The next step's `limit`, or -1 when the tick is over.
-    pub fn next(&mut self) -> i64 {
-        self.0.next().map_or(-1, i64::from)
+    pub fn step(&mut self) -> i64 {
+        self.0.step().map_or(-1, i64::from)
     }
 
     /// The step's outcome: `more` is 1 (more work), 0 (none) or -1 (it failed).
@@ -133,9 +133,9 @@ mod tests {
     #[test]
     fn a_tick_and_a_spread_in_numbers() {
         let mut tick = SweepTick::new();
-        assert_eq!(tick.next(), 1000);
+        assert_eq!(tick.step(), 1000);
         tick.record(0);
-        assert_eq!((tick.next(), tick.backlog()), (-1, false));
+        assert_eq!((tick.step(), tick.backlog()), (-1, false));
         let mut all = SweepSpread::new(3);
         assert!(all.record(3.0, false));
         assert_eq!(all.limit(), 0);
