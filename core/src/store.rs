@@ -61,6 +61,26 @@
 //! **Keys.** Every key of a batch belongs to one app (the same hash tag), except batches that
 //! touch only [`Key::Apps`]. A flat-string store renders keys with [`Key::render`].
 //!
+//! **What must be locked.** A batch must not interleave with another batch that touches any
+//! of its keys, from this process or any other. Since a batch's keys belong to one app, a
+//! lock per app is enough (plus one for [`Key::Apps`]); a single lock for the whole store is
+//! correct too. Reads are part of this: the expectations are checked, and the commands run,
+//! against one state that no other writer changes in between.
+//!
+//! **Batch size.** A store must accept batches of up to [`MAX_BATCH`] commands: a `sweep` at
+//! its largest `limit` ([`crate::sweep::LIMIT_MAX`]) reads that many records in one batch and
+//! removes each with four commands in the next. Every other batch is far smaller (a
+//! single-session operation sends at most a handful of commands).
+//!
+//! **Scores** are milliseconds since the epoch, whole numbers from 0 to 2^53 − 1 (JavaScript's
+//! exact integers, and what a Redis score, a double, holds exactly). A `ZRange` or `ZCount`
+//! bound may be `u64::MAX`, meaning "no bound"; the JSON protocol sends it as 2^53 − 1.
+//!
+//! **Versions after a delete.** A record written again after a `Delete` may start over at
+//! version 1. The core never carries a version across a delete: the only records are
+//! sessions, each under a handle derived from a fresh random token, and a record is created
+//! with [`Expect::Absent`].
+//!
 //! # Example: a store in a few lines
 //!
 //! ```
@@ -92,6 +112,10 @@ use std::future::Future;
 
 /// The commands of one atomic step, applied all or nothing.
 pub type Batch = Vec<Command>;
+
+/// The most commands the core puts in one batch: a `sweep` of [`crate::sweep::LIMIT_MAX`]
+/// entries removes each expired session with four commands (see the module docs).
+pub const MAX_BATCH: usize = 4 * crate::sweep::LIMIT_MAX as usize;
 
 /// What a `Put` or `Delete` requires of the record before the batch may apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
