@@ -185,16 +185,32 @@ export function wasmBackend(glue) {
     }
   }
 
-  /** `jsonError` of the module (serde_json's words for why a text is not JSON), guarded. */
-  function jsonError(text) {
+  /**
+   * The core's REST rules (see src/rest.rs), for the Worker: each function guarded, answering
+   * a 500 reply (or, for `metrics`, no text) when the module traps.
+   */
+  const trapped = (e) => {
+    restart();
+    const message = `internal error in session-core-wasm (a bug): ${e}; the module was restarted`;
+    return { status: 500, type: 'application/json', body: JSON.stringify({ error: 'internalError', message }), headers: {} };
+  };
+  const guardFn = (f, onTrap) => (...args) => {
     try {
-      return glue.jsonError(text);
+      return f(...args);
     } catch (e) {
       if (!isTrap(e)) throw e;
-      restart();
-      return 'the JSON parser failed';
+      return onTrap(trapped(e));
     }
-  }
+  };
+  const asReply = (reply) => JSON.stringify({ reply });
+  const rest = {
+    route: guardFn(glue.restRoute, asReply),
+    input: guardFn(glue.restInput, asReply),
+    answer: guardFn(glue.restAnswer, JSON.stringify),
+    bodyError: guardFn(glue.restBodyError, JSON.stringify),
+    auth: guardFn(glue.restAuth, JSON.stringify),
+    metrics: guardFn(glue.restMetrics, () => ''),
+  };
 
   /**
    * A sweep policy object of the module (its state is only a schedule): after a restart of
@@ -241,5 +257,5 @@ export function wasmBackend(glue) {
   const NativeSweepTick = policy(glue.NativeSweepTick, ['step', 'record', 'backlog']);
   const NativeSweepSpread = policy(glue.NativeSweepSpread, ['limit', 'record', 'result']);
 
-  return { NativeSessions, NativeOp, NativeSweepPlan, NativeSweepTick, NativeSweepSpread, jsonError };
+  return { NativeSessions, NativeOp, NativeSweepPlan, NativeSweepTick, NativeSweepSpread, rest };
 }

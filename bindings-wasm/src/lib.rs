@@ -21,6 +21,8 @@
 //! `__wbg_reset_state`). The feature `test-panic` (tests only; never in the shipped build) makes
 //! an input naming the app `__panic__` panic, so that the tests can check this.
 
+pub mod rest;
+
 use session_core::CreateArgs;
 use session_core::host::{
     MemoryHost, SweepPlan, SweepSpread, SweepTick, WireHost, data_arg, millis, seconds_arg,
@@ -230,10 +232,12 @@ pub struct NativeSweepSpread(SweepSpread);
 
 #[wasm_bindgen]
 impl NativeSweepSpread {
-    /// A sweep of at most `limit` entries over every app.
+    /// The sweep that `sweep`'s option object (JSON, without `app`) asks for: at most its
+    /// `limit` (the core's default when absent) over every app. Check the input first: a
+    /// `limit` the core rejects counts as the default here.
     #[wasm_bindgen(constructor)]
-    pub fn new(limit: u32) -> Self {
-        Self(SweepSpread::new(limit))
+    pub fn new(input_json: &str) -> Self {
+        Self(SweepSpread::of_input(input_json))
     }
 
     /// The `limit` for the next app's `sweep` (0: a probe).
@@ -278,16 +282,6 @@ mod test_panic {
     /// Does nothing.
     #[inline(always)]
     pub(crate) fn on_request(_requested: bool) {}
-}
-
-/// Why `text` is not JSON, in serde_json's words (empty when it is JSON): the Worker words its
-/// 400 for a bad body exactly as the REST server (which parses with serde_json) does.
-#[wasm_bindgen(js_name = jsonError)]
-pub fn json_error(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -48,5 +48,5 @@ test('package.json lists every file the entry points and the Worker load', () =>
     }
   };
   for (const entry of ['index.mjs', 'index.cjs', 'workerd.mjs', 'web.mjs', 'worker/index.mjs']) visit(entry);
-  assert.ok(seen.has('worker/server.mjs') && seen.has('pkg/session_core_wasm.cjs'));
+  assert.ok(seen.has('worker/openapi.mjs') && seen.has('pkg/session_core_wasm.cjs'));
 });

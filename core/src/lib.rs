@@ -55,6 +55,7 @@ pub mod machine;
 mod memory;
 pub mod ops;
 mod record;
+pub mod rest;
 pub mod session;
 pub mod store;
 pub mod sweep;

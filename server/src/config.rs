@@ -27,9 +27,11 @@ pub(crate) struct Config {
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, env = "BODY_LIMIT", default_value_t = 262_144)]
     pub(crate) body_limit: usize,
-    /// Seconds between sweeps of expired sessions (0: no background sweeps).
-    #[arg(long, env = "RS_WIPE", default_value_t = 60)]
-    pub(crate) wipe: u64,
+    /// Sweeping of expired sessions: 0 turns it off. With Redis, the seconds between timed
+    /// sweeps (default 600, at least 10, as redis-sessions' `wipe`); the memory store sweeps
+    /// inside requests whatever the number.
+    #[arg(long, env = "RS_WIPE")]
+    pub(crate) wipe: Option<u64>,
     /// Memory store only: persist sessions to this file (written periodically and on
     /// shutdown, loaded at start), so that a restart logs nobody out.
     #[arg(long, env = "RS_DATA")]

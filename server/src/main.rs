@@ -3,11 +3,8 @@
 //! Sessions live in the embedded memory store (optionally persisted with `--data FILE`) or in
 //! Redis (`--redis URL`). See `--help`, the README, and `/openapi.json` on a running server.
 
-mod auth;
 mod backend;
 mod config;
-mod errors;
-mod metrics;
 mod routes;
 mod serve;
 mod snapshot;
@@ -16,6 +13,7 @@ use backend::{Backend, Memory, TestClock};
 use clap::Parser;
 use config::Config;
 use serde_json::json;
+use session_core::sweep::{self, Schedule, Tick};
 use session_core::{AsyncSessions, AutoSweep, ManualClock};
 use session_core_redis::RedisConfig;
 use std::process::ExitCode;
@@ -66,17 +64,25 @@ async fn serve(config: Config) -> Result<(), String> {
     };
     let app = Arc::new(routes::App {
         backend: backend.clone(),
-        metrics: metrics::Metrics::default(),
+        metrics: session_core::rest::Counters::default(),
         body_limit: config.body_limit,
         body_timeout: config.body_timeout.0,
         test_clock,
-        auth: config.auth_token.as_ref().map(auth::Auth::new),
+        auth: config
+            .auth_token
+            .as_ref()
+            .map(|t| session_core::rest::Auth::new(&t.0)),
     });
     let addr = std::net::SocketAddr::new(config.bind, config.port);
     let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let sweeper =
-        (config.wipe > 0).then(|| tokio::spawn(sweep_forever(backend.clone(), config.wipe)));
+    let sweeper = match sweep_schedule(&config, &backend) {
+        Schedule::Timer { every_ms } => Some(tokio::spawn(sweep_forever(
+            backend.clone(),
+            Duration::from_millis(every_ms),
+        ))),
+        Schedule::InCalls | Schedule::Off => None,
+    };
     let limits = serve::Limits {
         header_timeout: config.header_timeout.0,
         max_connections: config
@@ -155,37 +161,45 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
             RedisConfig::new(url.clone()).namespace(config.namespace.clone()),
         )
         .await?;
-        let mut sessions = AsyncSessions::new(store).with_auto_sweep(auto_sweep(config));
+        // Redis is shared with other processes: swept on a timer, never inside calls.
+        let mut sessions = AsyncSessions::new(store).with_auto_sweep(None);
         if let Some(clock) = &clock.0 {
-            sessions = sessions.with_clock(clock.clone()).with_auto_sweep(None);
+            sessions = sessions.with_clock(clock.clone());
         }
         return Ok(Backend::Redis(Arc::new(sessions)));
     }
+    let in_calls = !config.test_clock && sweep::schedule(false, config.wipe) == Schedule::InCalls;
     let memory = Memory::new(|sessions| {
-        let sessions = sessions.with_auto_sweep(auto_sweep(config));
+        let sessions = sessions.with_auto_sweep(in_calls.then(AutoSweep::default));
         match &clock.0 {
-            Some(clock) => sessions.with_clock(clock.clone()).with_auto_sweep(None),
+            Some(clock) => sessions.with_clock(clock.clone()),
             None => sessions,
         }
     });
     Ok(Backend::Memory(memory))
 }
 
-/// Sweeping inside calls follows `--wipe`: off with 0.
-fn auto_sweep(config: &Config) -> Option<AutoSweep> {
-    (config.wipe > 0).then(AutoSweep::default)
+/// How this server sweeps (the core's choice): the memory store inside calls, Redis on a timer
+/// every `--wipe` seconds; never with the test clock (the tests sweep when they mean to).
+fn sweep_schedule(config: &Config, backend: &Backend) -> Schedule {
+    if config.test_clock {
+        return Schedule::Off;
+    }
+    sweep::schedule(matches!(backend, Backend::Redis(_)), config.wipe)
 }
 
-/// Sweeps expired sessions every `secs` seconds, draining any backlog in bounded steps.
-async fn sweep_forever(backend: Backend, secs: u64) {
-    let mut tick = tokio::time::interval(Duration::from_secs(secs));
+/// Sweeps every `period`: each tick runs bounded steps while they find more work (the core's
+/// `Tick`), and a tick that ends with work left is followed by the next one at once.
+async fn sweep_forever(backend: Backend, period: Duration) {
     loop {
-        tick.tick().await;
-        while let Ok(r) = backend.call("sweep", &json!({"limit": 1000})).await {
-            if r["more"] != json!(true) {
-                break;
-            }
+        let mut tick = Tick::new();
+        while let Some(limit) = tick.step() {
+            let outcome = backend.call("sweep", &json!({ "limit": limit })).await;
+            tick.record(outcome.map(|r| r["more"] == json!(true)).map_err(|_| ()));
             tokio::task::yield_now().await;
+        }
+        if !tick.backlog() {
+            tokio::time::sleep(period).await;
         }
     }
 }

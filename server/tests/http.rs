@@ -275,13 +275,28 @@ fn ping_answers_pong_exactly() {
     s.stop();
 }
 
-/// The shared description of rest-sessions' documented flow.
-fn flow() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/http/rest-sessions-flow.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+/// The shared HTTP flows (tests/http/*.json: rest-sessions' documented flow, the REST API's
+/// own rules), by file name.
+fn flows() -> Vec<(String, Value)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/http");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let flows: Vec<_> = files
+        .iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (
+                name,
+                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    assert!(flows.len() >= 2, "the flows of tests/http");
+    flows
 }
 
 /// Matches `actual` against `template`, where `{tokenN}` and `{handleN}` stand for values of
@@ -341,38 +356,43 @@ fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
 }
 
 #[test]
-fn rest_sessions_documented_flow_over_raw_http() {
-    let s = Server::start(&["--test-clock"]);
-    let flow = flow();
-    let start = flow["start"].as_u64().unwrap();
-    let mut vars = HashMap::new();
-    for step in flow["steps"].as_array().unwrap() {
-        let name = step["name"].as_str().unwrap();
-        let path = substitute(step["path"].as_str().unwrap(), &vars);
-        let now = (start + step["at"].as_u64().unwrap()).to_string();
-        let req = request(
-            step["method"].as_str().unwrap(),
-            &path,
-            &[("x-session-core-now", &now)],
-            step["request"].as_str(),
-        );
-        let r = raw(s.addr(), &req, false);
-        assert_eq!(r.status, step["status"], "{name}: {}", r.text());
-        let expected_type = step["type"].as_str().unwrap();
-        assert!(
-            r.header("content-type")
-                .is_some_and(|t| t.starts_with(expected_type)),
-            "{name}: content-type {:?}",
-            r.header("content-type")
-        );
-        let template = step["body"].as_str().unwrap();
-        assert!(
-            matches_template(template, &r.text(), &mut vars),
-            "{name}:\n  expected {template}\n  got      {}",
-            r.text()
-        );
+fn the_shared_http_flows_over_raw_http() {
+    for (file, flow) in flows() {
+        // A fresh server per flow: each starts on an empty store.
+        let s = Server::start(&["--test-clock"]);
+        let start = flow["start"].as_u64().unwrap();
+        let mut vars = HashMap::new();
+        for step in flow["steps"].as_array().unwrap() {
+            let name = format!("{file}: {}", step["name"].as_str().unwrap());
+            let path = substitute(step["path"].as_str().unwrap(), &vars);
+            let now = (start + step["at"].as_u64().unwrap()).to_string();
+            let req = request(
+                step["method"].as_str().unwrap(),
+                &path,
+                &[("x-session-core-now", &now)],
+                step["request"].as_str(),
+            );
+            let r = raw(s.addr(), &req, false);
+            assert_eq!(r.status, step["status"], "{name}: {}", r.text());
+            let expected_type = step["type"].as_str().unwrap();
+            assert!(
+                r.header("content-type")
+                    .is_some_and(|t| t.starts_with(expected_type)),
+                "{name}: content-type {:?}",
+                r.header("content-type")
+            );
+            for (header, value) in step["headers"].as_object().into_iter().flatten() {
+                assert_eq!(r.header(header), value.as_str(), "{name}: header {header}");
+            }
+            let template = step["body"].as_str().unwrap();
+            assert!(
+                matches_template(template, &r.text(), &mut vars),
+                "{name}:\n  expected {template}\n  got      {}",
+                r.text()
+            );
+        }
+        s.stop();
     }
-    s.stop();
 }
 
 #[test]

@@ -108,8 +108,15 @@ fn write_session(out: &mut String, s: &Session, handle: Option<&Handle>) {
     out.push('}');
 }
 
-/// Writes `text` as a JSON string, escaped as serde_json escapes.
-pub(crate) fn write_str(out: &mut String, text: &str) {
+/// Appends `text` to `out` as a JSON string, escaped as serde_json escapes (hosts write small
+/// JSON answers with it, without building a `Value`).
+///
+/// ```
+/// let mut out = String::new();
+/// session_core::host::write_str(&mut out, "a\"b\n");
+/// assert_eq!(out, r#""a\"b\n""#);
+/// ```
+pub fn write_str(out: &mut String, text: &str) {
     out.push('"');
     let mut start = 0;
     for (i, b) in text.bytes().enumerate() {

@@ -93,6 +93,19 @@ impl SweepSpread {
         Self(Spread::new(limit))
     }
 
+    /// The sweep that `sweep`'s option object asks for (JSON text): its `limit`, or the
+    /// default ([`sweep::STEP`]) when it has none, or one the core rejects (check the input
+    /// first).
+    pub fn of_input(input_json: &str) -> Self {
+        let limit = super::parse_input(input_json)
+            .and_then(|input| crate::input::Request::parse("sweep", &input))
+            .map_or(sweep::STEP, |r| match r {
+                crate::input::Request::Sweep(_, limit) => limit,
+                _ => sweep::STEP,
+            });
+        Self::new(limit)
+    }
+
     /// The `limit` for the next app's `sweep` (0: a probe).
     pub fn limit(&self) -> u32 {
         self.0.limit()
@@ -136,7 +149,9 @@ mod tests {
         assert_eq!(tick.step(), 1000);
         tick.record(0);
         assert_eq!((tick.step(), tick.backlog()), (-1, false));
-        let mut all = SweepSpread::new(3);
+        assert_eq!(SweepSpread::of_input("{}").limit(), 1000);
+        assert_eq!(SweepSpread::of_input(r#"{"limit":"0"}"#).limit(), 0);
+        let mut all = SweepSpread::of_input(r#"{"limit":3}"#);
         assert!(all.record(3.0, false));
         assert_eq!(all.limit(), 0);
         assert!(!all.record(0.0, true));
