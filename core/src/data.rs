@@ -16,8 +16,11 @@ pub const MAX_DATA_BYTES: usize = 65_536;
 /// A session's stored data: a non-empty JSON object whose values are strings, finite numbers or
 /// booleans.
 ///
-/// It is kept as its compact JSON text, which is what the store holds, so reading a session
-/// never parses its data unless asked to. [`Data::get`] and [`Data::to_map`] parse on demand.
+/// It is kept as its compact JSON text, which is what the store holds. The answers written as
+/// JSON text (the bindings' typed calls, [`Response::to_json_text`](crate::Response)) copy that
+/// text into the answer; an answer built as a `serde_json::Value` ([`Response::to_json`],
+/// `Sessions::call`) parses it once; [`Data::get`] and [`Data::to_map`] parse on demand; `set`
+/// parses it to merge.
 ///
 /// ```
 /// use session_core::{Data, Patch};

@@ -13,7 +13,9 @@ use crate::token::Token;
 use serde_json::{Value, json};
 
 /// The answer of any operation.
+// Non-exhaustive: each new operation adds an answer shape.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Response {
     /// `create`, `regenerate`: `{token}` (`regenerate` of a dead token: `null`).
     Token(Option<Token>),

@@ -15,7 +15,9 @@ use std::fmt;
 /// assert_eq!(e.name(), "missingParameter");
 /// assert_eq!(e.to_string(), "No app supplied");
 /// ```
+// Non-exhaustive: new failure kinds may come (a store's own); match with a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// A required input was absent, `null` or empty.
     MissingParameter {

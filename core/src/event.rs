@@ -6,7 +6,9 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 /// Why a session ended.
+// Non-exhaustive: a new way to end a session adds a reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Reason {
     /// `kill` ended it.
     Kill,
@@ -34,7 +36,9 @@ impl Reason {
 }
 
 /// What happened.
+// Non-exhaustive: new kinds of events may come (a session renewed, say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventKind {
     /// A session was created (by `create` or `regenerate`).
     Created,
@@ -44,7 +48,9 @@ pub enum EventKind {
 
 /// One thing that happened to one session. It serializes as
 /// `{"type": "created" | "destroyed", "app", "id", "handle", "reason"?}`.
+// Non-exhaustive: events may carry more fields; only the core makes them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Event {
     /// What happened.
     pub kind: EventKind,

@@ -59,6 +59,8 @@ pub mod rest;
 pub mod session;
 pub mod store;
 pub mod sweep;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod token;
 pub mod validate;
 pub mod wire;

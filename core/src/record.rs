@@ -1,9 +1,9 @@
 //! The stored form of a session, with its format version.
 //!
 //! The encoding is written by hand, not by a serialization framework: a format byte, then
-//! varints and length-prefixed text, with `d` last as the compact JSON text the core wrote (so
-//! reading a session copies its data, and never parses it). 3 small data keys make a record of
-//! about 80 bytes.
+//! varints and length-prefixed text, with `d` last as the compact JSON text the core wrote, so
+//! decoding a record copies its data as text (see [`crate::Data`] for who parses it, and
+//! when). 3 small data keys make a record of about 80 bytes.
 //!
 //! | field | encoding |
 //! |---|---|
@@ -43,7 +43,7 @@ pub struct Record {
     pub(crate) last: u64,
     pub(crate) no_resave: bool,
     pub(crate) lifetime: Option<u64>,
-    /// The data as compact JSON, kept as text: a read copies it and never parses it.
+    /// The data as compact JSON, kept as text (decoding copies it; see [`crate::Data`]).
     pub(crate) d: Option<String>,
 }
 

@@ -140,6 +140,11 @@ impl Expect {
 }
 
 /// One primitive store command. See the [module docs](self) for the exact semantics.
+///
+/// Exhaustive on purpose, unlike [`crate::Error`] or [`crate::Response`]: every store must
+/// run every command, so a new command is a change of the store contract, and a store's
+/// `match` without a wildcard arm is how its author learns of it (at compile time, not from
+/// a batch the store cannot run).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Read a record.

@@ -178,3 +178,24 @@ fn a_sweep_does_bounded_work_even_when_it_only_meets_live_sessions() {
     assert_eq!(calls, 10);
     assert!(tokens.iter().all(|t| s.touch("shop", t).unwrap().is_some()));
 }
+
+#[test]
+fn a_sweep_tick_drains_a_backlog_in_bounded_steps() {
+    let clock = ManualClock::new(1_000_000);
+    let s = sessions(&clock).with_auto_sweep(None);
+    for i in 0..2_500 {
+        s.create(Create::new("shop", format!("u{i}"), "::1").ttl(10))
+            .unwrap();
+    }
+    clock.advance(11_000);
+    // Three steps of 1,000: the tick ends with nothing left.
+    assert!(!s.sweep_tick());
+    assert_eq!(
+        s.sweep(None, 0).unwrap(),
+        session_core::ops::Removal {
+            count: 0,
+            more: false
+        }
+    );
+    assert_eq!(s.activity("shop", 600).unwrap(), 0);
+}

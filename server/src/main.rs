@@ -12,8 +12,7 @@ mod snapshot;
 use backend::{Backend, Memory, TestClock};
 use clap::Parser;
 use config::Config;
-use serde_json::json;
-use session_core::sweep::{self, Schedule, Tick};
+use session_core::sweep::{self, Schedule};
 use session_core::{AsyncSessions, AutoSweep, ManualClock};
 use session_core_redis::RedisConfig;
 use std::process::ExitCode;
@@ -161,8 +160,9 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
             RedisConfig::new(url.clone()).namespace(config.namespace.clone()),
         )
         .await?;
-        // Redis is shared with other processes: swept on a timer, never inside calls.
-        let mut sessions = AsyncSessions::new(store).with_auto_sweep(None);
+        // Redis is shared with other processes: swept on a timer, never inside calls (the
+        // async driver's default).
+        let mut sessions = AsyncSessions::new(store);
         if let Some(clock) = &clock.0 {
             sessions = sessions.with_clock(clock.clone());
         }
@@ -188,17 +188,14 @@ fn sweep_schedule(config: &Config, backend: &Backend) -> Schedule {
     sweep::schedule(matches!(backend, Backend::Redis(_)), config.wipe)
 }
 
-/// Sweeps every `period`: each tick runs bounded steps while they find more work (the core's
-/// `Tick`), and a tick that ends with work left is followed by the next one at once.
+/// Sweeps Redis every `period`: each tick is the core's (bounded steps while they find more
+/// work), and a tick that ends with work left is followed by the next one at once.
 async fn sweep_forever(backend: Backend, period: Duration) {
+    let Backend::Redis(sessions) = backend else {
+        return;
+    };
     loop {
-        let mut tick = Tick::new();
-        while let Some(limit) = tick.step() {
-            let outcome = backend.call("sweep", &json!({ "limit": limit })).await;
-            tick.record(outcome.map(|r| r["more"] == json!(true)).map_err(|_| ()));
-            tokio::task::yield_now().await;
-        }
-        if !tick.backlog() {
+        if !sessions.sweep_tick().await {
             tokio::time::sleep(period).await;
         }
     }

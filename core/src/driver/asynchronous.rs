@@ -44,11 +44,15 @@ pub struct AsyncSessions<S> {
 }
 
 impl<S: AsyncStore> AsyncSessions<S> {
-    /// Sessions over `store`, with the system clock and automatic sweeping.
+    /// Sessions over `store`, with the system clock, and no sweeping inside calls: a store
+    /// across a network is shared by many processes, so the core's schedule
+    /// ([`crate::sweep::schedule`]) sweeps it on a timer. Run [`AsyncSessions::sweep_tick`]
+    /// every [`crate::sweep::TICK_INTERVAL_MS`] (or your own period) in your runtime, or turn
+    /// in-call sweeping on with [`AsyncSessions::with_auto_sweep`].
     pub fn new(store: S) -> Self {
         Self {
             store,
-            host: Host::default(),
+            host: Host::without_auto_sweep(),
             stripes: Stripes::default(),
         }
     }

@@ -25,8 +25,7 @@ use std::sync::Arc;
 /// A listener for [`Event`]s.
 pub type Listener = Arc<dyn Fn(&Event) + Send + Sync>;
 
-/// What both drivers share: the clock, the listener, the auto-sweep policy and the retry
-/// bound.
+/// What both drivers share: the clock, the listener and the in-call sweep policy.
 pub(crate) struct Host {
     clock: Arc<dyn Clock>,
     listener: Option<Listener>,
@@ -53,6 +52,14 @@ impl fmt::Debug for Host {
 }
 
 impl Host {
+    /// The default host, without sweeping inside calls.
+    pub(crate) fn without_auto_sweep() -> Self {
+        Self {
+            auto_sweep: None,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn now(&self) -> u64 {
         self.clock.now_ms()
     }
@@ -216,6 +223,20 @@ macro_rules! session_api {
         pub $($async)? fn sweep(&self, app: Option<&str>, limit: u32) -> Result<crate::ops::Removal, crate::Error> {
             let app = app.map(crate::App::new).transpose()?;
             self.run(crate::ops::sweep(app, limit, self.now()))$($aw)*
+        }
+
+        /// One tick of timed sweeping ([`crate::sweep::Tick`]): steps of
+        /// [`crate::sweep::STEP`] entries over every app while they report more work, at most
+        /// [`crate::sweep::TICK_STEPS`] of them. Returns `true` when work is left (run the
+        /// next tick soon rather than a full period later). A failing step ends the tick: the
+        /// next one tries again.
+        pub $($async)? fn sweep_tick(&self) -> bool {
+            let mut tick = crate::sweep::Tick::new();
+            while let Some(limit) = tick.step() {
+                let step = self.run(crate::ops::sweep(None, limit, self.now()))$($aw)*;
+                tick.record(step.map(|r| r.more).map_err(|_| ()));
+            }
+            tick.backlog()
         }
 
         /// Any operation by its JS name, with a JSON option object, answered in

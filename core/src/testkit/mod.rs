@@ -1,0 +1,208 @@
+//! A kit for anybody writing a store (feature `testkit`): it runs every conformance vector,
+//! a differential run against the reference model, and the store contract's own checks
+//! against any [`SyncStore`] or [`AsyncStore`], and reports every failure.
+//!
+//! ```
+//! use session_core::{MemoryStore, testkit};
+//! testkit::check_sync_store(MemoryStore::new).assert_passed();
+//! ```
+//!
+//! For a store across a network, in the caller's runtime:
+//!
+//! ```ignore
+//! let report = testkit::check_async_store(|| MyStore::connect_fresh()).await;
+//! report.assert_passed();
+//! ```
+//!
+//! Each vector case and each differential run starts on a store `make` returns: it must be
+//! empty (a new namespace, a flushed database). The parts are public too, for targets that
+//! are not a store (the REST server over HTTP runs the vectors with [`Target`]).
+
+mod contract;
+mod model;
+mod vectors;
+
+pub use model::{APPS, Differential, IDS, KEYS, Op, ops};
+pub use vectors::{
+    AsyncTarget, ErrorStep, Outcome, Report, Target, VECTORS, bind, error_steps, matches, run,
+    run_async, run_files,
+};
+
+use crate::driver::{AsyncSessions, ManualClock, Sessions};
+use crate::event::Event;
+use crate::store::{AsyncStore, SyncStore};
+use serde_json::Value;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// How many differential runs, and how long each is.
+const RUNS: u64 = 32;
+const RUN_LEN: usize = 120;
+/// Where the differential runs' clock starts.
+const START: u64 = 1_700_000_000_000;
+
+/// The events a driver emitted since the last take.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<Event>>>);
+
+impl Events {
+    fn push(&self, e: &Event) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(e.clone());
+    }
+
+    fn take(&self) -> Vec<Value> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+            .collect()
+    }
+}
+
+fn outcome(result: Result<Value, crate::Error>, events: &Events) -> Outcome {
+    Outcome {
+        result: result.map_err(|e| (e.name().to_owned(), e.to_string())),
+        events: Some(events.take()),
+    }
+}
+
+/// The vectors' target over a [`SyncStore`]: a fresh store per case.
+struct SyncTarget<S, F> {
+    make: F,
+    clock: ManualClock,
+    events: Events,
+    sessions: Sessions<S>,
+}
+
+impl<S: SyncStore, F: FnMut() -> S> SyncTarget<S, F> {
+    fn new(mut make: F) -> Self {
+        let (clock, events) = (ManualClock::new(0), Events::default());
+        let sessions = sessions_over(make(), &clock, &events);
+        Self {
+            make,
+            clock,
+            events,
+            sessions,
+        }
+    }
+}
+
+fn sessions_over<S: SyncStore>(store: S, clock: &ManualClock, events: &Events) -> Sessions<S> {
+    let sink = events.clone();
+    Sessions::new(store)
+        .with_clock(clock.clone())
+        .with_auto_sweep(None)
+        .on_event(move |e| sink.push(e))
+}
+
+fn async_sessions_over<S: AsyncStore>(
+    store: S,
+    clock: &ManualClock,
+    events: &Events,
+) -> AsyncSessions<S> {
+    let sink = events.clone();
+    AsyncSessions::new(store)
+        .with_clock(clock.clone())
+        .with_auto_sweep(None)
+        .on_event(move |e| sink.push(e))
+}
+
+impl<S: SyncStore, F: FnMut() -> S> Target for SyncTarget<S, F> {
+    fn reset(&mut self) {
+        self.events.take();
+        self.sessions = sessions_over((self.make)(), &self.clock, &self.events);
+    }
+
+    fn call(&mut self, op: &str, input: &Value, now: u64) -> Outcome {
+        self.clock.set(now);
+        outcome(self.sessions.call(op, input), &self.events)
+    }
+}
+
+/// The vectors' target over an [`AsyncStore`].
+struct AsyncTargetOver<S, F> {
+    make: F,
+    clock: ManualClock,
+    events: Events,
+    sessions: AsyncSessions<S>,
+}
+
+impl<S: AsyncStore, F: FnMut() -> S> AsyncTarget for AsyncTargetOver<S, F> {
+    async fn reset(&mut self) {
+        self.events.take();
+        self.sessions = async_sessions_over((self.make)(), &self.clock, &self.events);
+    }
+
+    async fn call(&mut self, op: &str, input: &Value, now: u64) -> Outcome {
+        self.clock.set(now);
+        outcome(self.sessions.call(op, input).await, &self.events)
+    }
+}
+
+/// Runs the whole kit against the stores `make` returns (each empty): every vector, the
+/// differential runs, and the store contract.
+pub fn check_sync_store<S: SyncStore>(mut make: impl FnMut() -> S) -> Report {
+    let mut report = run(&mut SyncTarget::new(&mut make));
+    for seed in 0..RUNS {
+        report.cases += 1;
+        let (clock, events) = (ManualClock::new(START), Events::default());
+        let sessions = sessions_over(make(), &clock, &events);
+        let mut diff = Differential::new(START);
+        for op in ops(seed, RUN_LEN) {
+            if let Some((name, input)) = diff.call(&op) {
+                report.steps += 1;
+                clock.set(diff.now());
+                if let Err(e) = diff.check(&op, sessions.call(name, &input)) {
+                    report
+                        .failures
+                        .push(format!("differential run {seed}: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    report.cases += 1;
+    let store = make();
+    report
+        .failures
+        .extend(vectors::ready(contract::check(&contract::Sync(&store))));
+    report
+}
+
+/// [`check_sync_store`] for an [`AsyncStore`], in the caller's runtime.
+pub async fn check_async_store<S: AsyncStore>(mut make: impl FnMut() -> S) -> Report {
+    let (clock, events) = (ManualClock::new(0), Events::default());
+    let sessions = async_sessions_over(make(), &clock, &events);
+    let mut report = run_async(&mut AsyncTargetOver {
+        make: &mut make,
+        clock,
+        events,
+        sessions,
+    })
+    .await;
+    for seed in 0..RUNS {
+        report.cases += 1;
+        let (clock, events) = (ManualClock::new(START), Events::default());
+        let sessions = async_sessions_over(make(), &clock, &events);
+        let mut diff = Differential::new(START);
+        for op in ops(seed, RUN_LEN) {
+            if let Some((name, input)) = diff.call(&op) {
+                report.steps += 1;
+                clock.set(diff.now());
+                if let Err(e) = diff.check(&op, sessions.call(name, &input).await) {
+                    report
+                        .failures
+                        .push(format!("differential run {seed}: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    report.cases += 1;
+    let store = make();
+    report
+        .failures
+        .extend(contract::check(&contract::Async(&store)).await);
+    report
+}
