@@ -76,11 +76,15 @@ pub fn rest_route(method: &str, path: &str) -> String {
 }
 
 /// The option object of the operation `method` on `path` names, from the query (without its
-/// `?`) and the body: `{"input": ...}` or `{"reply": ...}`.
+/// `?`) and the body, with listings capped at `max_list` sessions (0: no cap):
+/// `{"input": ...}` or `{"reply": ...}`.
 #[wasm_bindgen(js_name = restInput)]
-pub fn rest_input(method: &str, path: &str, query: &str, body: &str) -> String {
+pub fn rest_input(method: &str, path: &str, query: &str, body: &str, max_list: u32) -> String {
     let built = match rest::route(method, path) {
-        Ok(Endpoint::Call(c)) => c.input(Some(query), body.as_bytes()),
+        Ok(Endpoint::Call(c)) => c.input(Some(query), body.as_bytes()).map(|mut input| {
+            c.cap_listing(&mut input, max_list);
+            input
+        }),
         Ok(_) => Ok(Value::Null),
         Err(e) => Err(e),
     };
@@ -90,14 +94,24 @@ pub fn rest_input(method: &str, path: &str, query: &str, body: &str) -> String {
     }
 }
 
-/// The reply to an operation's answer `{"done": result}` or `{"error": {"name", "message"}}`.
+/// The reply to an object's answer: `{"done":<result>}` exactly so (what `JSON.stringify`
+/// writes: the result's text is passed on as it is, so its keys keep their order), or
+/// `{"error": {"name", "message"}}`.
 #[wasm_bindgen(js_name = restAnswer)]
 pub fn rest_answer(answer_json: &str) -> String {
-    let answer: Value = serde_json::from_str(answer_json).unwrap_or(Value::Null);
-    let reply = match answer.get("error") {
-        Some(e) => {
-            let name = e["name"].as_str().unwrap_or("storeError");
-            let message = e["message"].as_str().unwrap_or_default();
+    let done = answer_json
+        .strip_prefix("{\"done\":")
+        .and_then(|rest| rest.strip_suffix('}'));
+    let reply = match done {
+        // `null` (an unknown token) is `{}`, as rest-sessions clients expect.
+        Some("null") => Reply::json("{}".to_owned()),
+        Some(result) => Reply::json(result.to_owned()),
+        None => {
+            let answer: Value = serde_json::from_str(answer_json).unwrap_or(Value::Null);
+            let name = answer["error"]["name"].as_str().unwrap_or("storeError");
+            let message = answer["error"]["message"]
+                .as_str()
+                .unwrap_or("an unreadable answer");
             let mut body = String::from("{\"error\":");
             write_str(&mut body, name);
             body.push_str(",\"message\":");
@@ -108,7 +122,6 @@ pub fn rest_answer(answer_json: &str) -> String {
                 ..Reply::json(body)
             }
         }
-        None => rest::answer(Ok(answer.get("done").unwrap_or(&Value::Null))),
     };
     reply_json(&reply)
 }

@@ -13,7 +13,8 @@
 // on its first session.
 //
 // Environment (wrangler.toml [vars]): RS_NAMESPACE (key prefix, "rs"), SWEEP_INTERVAL_MS
-// (alarm period, 60000), BODY_LIMIT (bytes, 262144), TEST_CLOCK ("true" lets the
+// (alarm period, 60000), BODY_LIMIT (bytes, 262144), MAX_LIST (the most sessions in one
+// soapp or soid answer, 10000; larger listings come in pages with a cursor; 0: no cap), TEST_CLOCK ("true" lets the
 // x-session-core-now header set the clock, for tests only, as the server's --test-clock; and
 // the x-session-core-scope header give a request objects of its own, so that each conformance
 // vector runs on empty storage). Secret (`wrangler secret put AUTH_TOKEN`): AUTH_TOKEN, the
@@ -63,7 +64,8 @@ async function call(env, request, url, call) {
     if (read.reply !== undefined) return toResponse(read.reply);
     body = read.text;
   }
-  const built = JSON.parse(rest.input(request.method, url.pathname, url.search.slice(1), body));
+  const maxList = Number(env.MAX_LIST ?? 10000);
+  const built = JSON.parse(rest.input(request.method, url.pathname, url.search.slice(1), body, maxList));
   if (built.reply !== undefined) return toResponse(built.reply);
   const { input } = built;
   let answer = inputError(call.op, input);

@@ -27,6 +27,8 @@ pub enum Response {
     Activity(u64),
     /// `soapp`, `soid`: `{sessions: [...]}`.
     Sessions(Vec<Listed>),
+    /// `soapp`, `soid` with a `limit`: `{sessions: [...], cursor?}` (`cursor` when more remain).
+    Page(crate::ops::Page),
     /// `sweep`: `{swept: n, more}`.
     Swept(Removal),
 }
@@ -47,6 +49,10 @@ impl Response {
             Response::Kill(n) => json!({ "kill": n }),
             Response::Activity(n) => json!({ "activity": n }),
             Response::Sessions(list) => json!({ "sessions": list }),
+            Response::Page(p) => match &p.cursor {
+                Some(c) => json!({ "sessions": p.sessions, "cursor": c }),
+                None => json!({ "sessions": p.sessions }),
+            },
             Response::Swept(r) => json!({ "swept": r.count, "more": r.more }),
         }
     }
@@ -67,6 +73,8 @@ pub enum AnyOp {
     Activity(Op<ActivityFlow>),
     /// `soapp`, `soid`
     List(Op<ListFlow>),
+    /// `soapp`, `soid` with a `limit`
+    Page(Op<crate::ops::PageFlow>),
     /// `killsoid`, `killall`
     KillMany(BulkOp),
     /// `sweep`
@@ -92,6 +100,8 @@ impl Request {
             Request::Activity(app, dt) => AnyOp::Activity(ops::activity(app, dt, now)),
             Request::Soapp(app, dt) => AnyOp::List(ops::soapp(app, dt, now)),
             Request::Soid(app, id) => AnyOp::List(ops::soid(app, id, now)),
+            Request::SoappPage(app, dt, page) => AnyOp::Page(ops::soapp_page(app, dt, page, now)),
+            Request::SoidPage(app, id, page) => AnyOp::Page(ops::soid_page(app, id, page, now)),
             Request::KillSoid(app, id) => AnyOp::KillMany(ops::killsoid(app, id, now)),
             Request::KillAll(app) => AnyOp::KillMany(ops::killall(app, now)),
             Request::Sweep(app, limit) => AnyOp::Sweep(ops::sweep(app, limit, now)),
@@ -118,6 +128,7 @@ macro_rules! each_op {
             AnyOp::Kill($m) => $e.map(Response::Kill),
             AnyOp::Activity($m) => $e.map(Response::Activity),
             AnyOp::List($m) => $e.map(Response::Sessions),
+            AnyOp::Page($m) => $e.map(Response::Page),
             AnyOp::KillMany($m) => $e.map(|r| Response::Kill(r.count)),
             AnyOp::Sweep($m) => $e.map(Response::Swept),
         }
@@ -143,6 +154,7 @@ impl Machine for AnyOp {
             AnyOp::Kill(m) => m.take_events(),
             AnyOp::Activity(m) => m.take_events(),
             AnyOp::List(m) => m.take_events(),
+            AnyOp::Page(m) => m.take_events(),
             AnyOp::KillMany(m) | AnyOp::Sweep(m) => m.take_events(),
         }
     }

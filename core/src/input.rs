@@ -138,6 +138,10 @@ pub enum Request {
     Soapp(App, u64),
     /// `soid({app, id})`
     Soid(App, UserId),
+    /// `soapp({app, dt, limit, cursor?})`: one page (see [`crate::ops::page`])
+    SoappPage(App, u64, crate::ops::PageArgs),
+    /// `soid({app, id, limit, cursor?})`: one page
+    SoidPage(App, UserId, crate::ops::PageArgs),
     /// `killsoid({app, id})`
     KillSoid(App, UserId),
     /// `killall({app})`
@@ -290,8 +294,20 @@ impl Request {
                 Request::Kill(app, handle)
             }
             "activity" => Request::Activity(o.app()?, o.dt()?),
-            "soapp" => Request::Soapp(o.app()?, o.dt()?),
-            "soid" => Request::Soid(o.app()?, o.id()?),
+            "soapp" => {
+                let (app, dt) = (o.app()?, o.dt()?);
+                match o.page(&app, None)? {
+                    Some(page) => Request::SoappPage(app, dt, page),
+                    None => Request::Soapp(app, dt),
+                }
+            }
+            "soid" => {
+                let (app, id) = (o.app()?, o.id()?);
+                match o.page(&app, Some(&id))? {
+                    Some(page) => Request::SoidPage(app, id, page),
+                    None => Request::Soid(app, id),
+                }
+            }
             "killsoid" => Request::KillSoid(o.app()?, o.id()?),
             "killall" => Request::KillAll(o.app()?),
             "sweep" => {
@@ -408,6 +424,42 @@ impl Fields<'_> {
                 .map_err(|_| validate::too_small("dt"))?,
         };
         validate::delta(dt.ok_or(Error::missing("dt"))?)
+    }
+
+    /// A listing's `limit` and `cursor`: `None` when neither is given (the complete answer);
+    /// a cursor without a limit continues in pages of the largest limit.
+    fn page(
+        &self,
+        app: &App,
+        user: Option<&UserId>,
+    ) -> Result<Option<crate::ops::PageArgs>, Error> {
+        use crate::ops::page::{Cursor, LIMIT_MAX};
+        let limit = match self.seconds("limit") {
+            Ok(None) => None,
+            Ok(Some(n)) if (1..=u64::from(LIMIT_MAX)).contains(&n) => Some(n as u32),
+            _ => {
+                return Err(Error::value(
+                    "limit",
+                    format!("limit must be an integer from 1 to {LIMIT_MAX}"),
+                ));
+            }
+        };
+        let cursor = match self.get("cursor") {
+            None => None,
+            Some(v) => Some(Cursor::parse(
+                v.as_str()
+                    .ok_or_else(|| Error::value("cursor", "cursor must be a string"))?,
+                app,
+                user,
+            )?),
+        };
+        Ok(match (limit, cursor) {
+            (None, None) => None,
+            (limit, cursor) => Some(crate::ops::PageArgs {
+                limit: limit.unwrap_or(LIMIT_MAX),
+                cursor,
+            }),
+        })
     }
 
     fn boolean(&self, field: &'static str) -> Result<bool, Error> {

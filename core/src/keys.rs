@@ -17,6 +17,7 @@ use std::fmt;
 /// | [`Key::Users`] | sorted set | `rs:{shop}:_users` | user ids, scored by last access (ms) |
 /// | [`Key::Expiry`] | sorted set | `rs:{shop}:_expiry` | handles, scored by a lower bound of their expiry (ms) |
 /// | [`Key::UserSessions`] | sorted set | `rs:{shop}:us:<id>` | one user's handles, scored by creation (ms) |
+/// | [`Key::Issued`] | sorted set | `rs:{shop}:_issued` | handles, scored by when they were issued (ms): the order of paged `soapp` |
 /// | [`Key::Apps`] | sorted set | `rs:_apps` | app names, scored by their last session creation (ms) |
 ///
 /// ```
@@ -36,6 +37,10 @@ pub enum Key {
     Expiry(App),
     /// One user's sessions by creation time: backs `soid` and `killsoid`.
     UserSessions(App, UserId),
+    /// The app's handles by when they were issued (`create`, `regenerate`): a score never
+    /// changes while the handle lives, so paged listings (`soapp` with `limit`) walk it with a
+    /// cursor that creates, kills and accesses cannot shift.
+    Issued(App),
     /// Every app that has had a session: lets `sweep` without an app find them all. It is the
     /// only key outside an app's hash tag, and it is never in a batch with any other key.
     Apps,
@@ -53,7 +58,8 @@ impl Key {
             Key::Session(app, _)
             | Key::Users(app)
             | Key::Expiry(app)
-            | Key::UserSessions(app, _) => Some(app),
+            | Key::UserSessions(app, _)
+            | Key::Issued(app) => Some(app),
             Key::Apps => None,
         }
     }
@@ -62,7 +68,7 @@ impl Key {
     pub fn member_kind(&self) -> Option<MemberKind> {
         match self {
             Key::Session(..) => None,
-            Key::Expiry(_) | Key::UserSessions(..) => Some(MemberKind::Handle),
+            Key::Expiry(_) | Key::UserSessions(..) | Key::Issued(_) => Some(MemberKind::Handle),
             Key::Users(_) => Some(MemberKind::Id),
             Key::Apps => Some(MemberKind::App),
         }
@@ -81,7 +87,7 @@ impl Key {
 /// What a sorted set holds: see [`Key::member_kind`] and [`Member`](crate::store::Member).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberKind {
-    /// Session handles (`_expiry`, `us:<id>`).
+    /// Session handles (`_expiry`, `_issued`, `us:<id>`).
     Handle,
     /// User ids (`_users`).
     Id,
@@ -102,6 +108,7 @@ impl fmt::Display for KeyDisplay<'_> {
             Key::Users(app) => write!(f, "{ns}:{{{app}}}:_users"),
             Key::Expiry(app) => write!(f, "{ns}:{{{app}}}:_expiry"),
             Key::UserSessions(app, id) => write!(f, "{ns}:{{{app}}}:us:{id}"),
+            Key::Issued(app) => write!(f, "{ns}:{{{app}}}:_issued"),
             Key::Apps => write!(f, "{ns}:_apps"),
         }
     }

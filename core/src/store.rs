@@ -69,7 +69,7 @@
 //!
 //! **Batch size.** A store must accept batches of up to [`MAX_BATCH`] commands: a `sweep` at
 //! its largest `limit` ([`crate::sweep::LIMIT_MAX`]) reads that many records in one batch and
-//! removes each with four commands in the next. Every other batch is far smaller (a
+//! removes each with five commands in the next. Every other batch is far smaller (a
 //! single-session operation sends at most a handful of commands).
 //!
 //! **Scores** are milliseconds since the epoch, whole numbers from 0 to 2^53 − 1 (JavaScript's
@@ -114,8 +114,8 @@ use std::future::Future;
 pub type Batch = Vec<Command>;
 
 /// The most commands the core puts in one batch: a `sweep` of [`crate::sweep::LIMIT_MAX`]
-/// entries removes each expired session with four commands (see the module docs).
-pub const MAX_BATCH: usize = 4 * crate::sweep::LIMIT_MAX as usize;
+/// entries removes each expired session with five commands (see the module docs).
+pub const MAX_BATCH: usize = 5 * crate::sweep::LIMIT_MAX as usize;
 
 /// What a `Put` or `Delete` requires of the record before the batch may apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

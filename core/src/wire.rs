@@ -203,15 +203,17 @@ pub fn replies_from_json(batch: &[Command], v: &Value) -> Result<Vec<Reply>, Err
 /// let mut op = WireOp::new("create", &json!({"app": "shop", "id": "u1", "ip": "::1"}), 1_000, "rs");
 /// let mut step = op.start();
 /// while let Some(batch) = op.pending() {
-///     // A real JS store would apply `step["batch"]`; here MemoryStore applies the same batch.
+///     // A real JS store would apply the step's "batch"; here MemoryStore applies the same batch.
 ///     let replies = store.apply(batch).unwrap();
 ///     step = op.resume_replies(Ok(replies));
 /// }
+/// let step: serde_json::Value = serde_json::from_str(&step).unwrap();
 /// assert_eq!(step["done"]["token"].as_str().unwrap().len(), 64);
 /// assert_eq!(step["events"][0]["type"], "created");
 ///
 /// let mut bad = WireOp::new("get", &json!({"app": "shop"}), 1_000, "rs");
-/// assert_eq!(bad.start()["error"], json!({"name": "missingParameter", "message": "No token supplied", "field": "token"}));
+/// let step: serde_json::Value = serde_json::from_str(&bad.start()).unwrap();
+/// assert_eq!(step["error"], json!({"name": "missingParameter", "message": "No token supplied", "field": "token"}));
 /// ```
 #[derive(Debug)]
 pub struct WireOp {
@@ -253,7 +255,7 @@ impl WireOp {
     }
 
     /// The first step.
-    pub fn start(&mut self) -> Value {
+    pub fn start(&mut self) -> String {
         use crate::machine::Machine;
         match (&mut self.op, self.failed.take()) {
             (Some(op), None) => {
@@ -270,7 +272,7 @@ impl WireOp {
     }
 
     /// The next step, given the JS store's JSON reply to the last batch.
-    pub fn resume(&mut self, replies: &Value) -> Value {
+    pub fn resume(&mut self, replies: &Value) -> String {
         let Some(batch) = self.pending.take() else {
             return self.finish(Err(Error::store("resume was called with no batch pending")));
         };
@@ -287,7 +289,7 @@ impl WireOp {
     pub fn resume_replies(
         &mut self,
         outcome: Result<Vec<Reply>, crate::machine::Conflict>,
-    ) -> Value {
+    ) -> String {
         use crate::machine::Machine;
         self.pending = None;
         match &mut self.op {
@@ -300,42 +302,32 @@ impl WireOp {
     }
 
     /// Ends the operation with a store failure (the JS store threw).
-    pub fn fail(&mut self, message: &str) -> Value {
+    pub fn fail(&mut self, message: &str) -> String {
         self.pending = None;
         self.finish(Err(Error::store(message)))
     }
 
-    fn answer(&mut self, step: crate::machine::Step<crate::dispatch::Response>) -> Value {
+    fn answer(&mut self, step: crate::machine::Step<crate::dispatch::Response>) -> String {
         match step {
             crate::machine::Step::Run(batch) => {
                 let json = json!({"batch": batch_to_json(&batch, &self.namespace)});
                 self.pending = Some(batch);
-                json
+                json.to_string()
             }
-            crate::machine::Step::Done(result) => self.finish(result.map(|r| r.to_json())),
+            crate::machine::Step::Done(result) => self.finish(result),
         }
     }
 
-    fn finish(&mut self, result: Result<Value, Error>) -> Value {
+    /// The final answer, written by [`crate::host::answer`]: results keep redis-sessions' key
+    /// order, as the embedded store's answers do.
+    fn finish(&mut self, result: Result<crate::dispatch::Response, Error>) -> String {
         use crate::machine::Machine;
-        let events: Vec<Value> = self
+        let events = self
             .op
             .as_mut()
             .map(|op| op.take_events())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| serde_json::to_value(e).ok())
-            .collect();
+            .unwrap_or_default();
         self.op = None;
-        match result {
-            Ok(v) => json!({"done": v, "events": events}),
-            Err(e) => {
-                let mut error = json!({"name": e.name(), "message": e.to_string()});
-                if let Some(field) = e.field() {
-                    error["field"] = json!(field);
-                }
-                json!({"error": error, "events": events})
-            }
-        }
+        crate::host::answer(result.as_ref(), &events)
     }
 }

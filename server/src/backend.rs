@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use session_core::store::{ApplyError, AsyncStore, Batch, Reply};
-use session_core::{AsyncSessions, Error, EventKind, ManualClock, MemoryStore, Sessions};
+use session_core::{AsyncSessions, Error, EventKind, ManualClock, MemoryStore, Response, Sessions};
 use session_core_redis::{ConnectError, RedisConfig, RedisStore};
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -66,10 +66,10 @@ pub(crate) struct TestClock(pub(crate) Option<ManualClock>);
 
 impl Backend {
     /// Runs operation `op` (a redis-sessions method name) with a JSON option object.
-    pub(crate) async fn call(&self, op: &str, input: &Value) -> Result<Value, Error> {
+    pub(crate) async fn call(&self, op: &str, input: &Value) -> Result<Response, Error> {
         match self {
-            Backend::Memory(m) => m.sessions.call(op, input),
-            Backend::Redis(s) => s.call(op, input).await,
+            Backend::Memory(m) => m.sessions.respond(op, input),
+            Backend::Redis(s) => s.respond(op, input).await,
         }
     }
 

@@ -32,6 +32,11 @@ pub(crate) struct Config {
     /// inside requests whatever the number.
     #[arg(long, env = "RS_WIPE")]
     pub(crate) wipe: Option<u64>,
+    /// The most sessions one `soapp` or `soid` answer holds: a larger listing comes in pages,
+    /// each with the cursor to the next (0: no cap).
+    #[arg(long, env = "RS_MAX_LIST", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub(crate) max_list: u32,
     /// Memory store only: persist sessions to this file (written periodically and on
     /// shutdown, loaded at start), so that a restart logs nobody out.
     #[arg(long, env = "RS_DATA")]

@@ -65,6 +65,7 @@ async fn serve(config: Config) -> Result<(), String> {
         backend: backend.clone(),
         metrics: session_core::rest::Counters::default(),
         body_limit: config.body_limit,
+        max_list: config.max_list,
         body_timeout: config.body_timeout.0,
         test_clock,
         auth: config

@@ -20,6 +20,8 @@ pub(crate) struct App {
     pub(crate) backend: Backend,
     pub(crate) metrics: Counters,
     pub(crate) body_limit: usize,
+    /// `--max-list`: the most sessions in one listing's answer (0: no cap).
+    pub(crate) max_list: u32,
     /// How long a body may take to arrive once the headers are in.
     pub(crate) body_timeout: Duration,
     pub(crate) test_clock: TestClock,
@@ -105,7 +107,10 @@ async fn run(app: &App, call: &Call, query: Option<&str>, body: Body) -> Respons
         Bytes::new()
     };
     let input = match call.input(query, &bytes) {
-        Ok(input) => input,
+        Ok(mut input) => {
+            call.cap_listing(&mut input, app.max_list);
+            input
+        }
         Err(e) => {
             app.metrics.record(call.metric(), false);
             return respond(e.reply());
@@ -113,7 +118,7 @@ async fn run(app: &App, call: &Call, query: Option<&str>, body: Body) -> Respons
     };
     let result = app.backend.call(call.op(), &input).await;
     app.metrics.record(call.metric(), result.is_ok());
-    respond(rest::answer(result.as_ref()))
+    respond(rest::respond(result.as_ref()))
 }
 
 /// Reads a body of at most the configured size within the configured time: 413 when it is

@@ -295,7 +295,7 @@ fn flows() -> Vec<(String, Value)> {
             )
         })
         .collect();
-    assert!(flows.len() >= 2, "the flows of tests/http");
+    assert!(flows.len() >= 3, "the flows of tests/http");
     flows
 }
 
@@ -306,10 +306,13 @@ fn matches_template(template: &str, actual: &str, vars: &mut HashMap<String, Str
     while let Some(open) = t.find('{') {
         let name_end = t[open..].find('}').map(|i| open + i);
         let name = name_end.map(|e| &t[open + 1..e]).unwrap_or("");
+        // (length, URL-safe); length 0: any (a cursor).
         let kind = if name.starts_with("token") {
             Some((64, false))
         } else if name.starts_with("handle") {
             Some((22, true))
+        } else if name.starts_with("cursor") {
+            Some((0, true))
         } else {
             None
         };
@@ -334,7 +337,7 @@ fn matches_template(template: &str, actual: &str, vars: &mut HashMap<String, Str
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || (url_safe && "-_".contains(*c)))
                     .collect();
-                if v.len() != len {
+                if v.is_empty() || (len > 0 && v.len() != len) {
                     return false;
                 }
                 vars.insert(name.to_owned(), v.clone());
@@ -359,7 +362,8 @@ fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
 fn the_shared_http_flows_over_raw_http() {
     for (file, flow) in flows() {
         // A fresh server per flow: each starts on an empty store.
-        let s = Server::start(&["--test-clock"]);
+        let max_list = flow["max_list"].as_u64().unwrap_or(10_000).to_string();
+        let s = Server::start(&["--test-clock", "--max-list", &max_list]);
         let start = flow["start"].as_u64().unwrap();
         let mut vars = HashMap::new();
         for step in flow["steps"].as_array().unwrap() {

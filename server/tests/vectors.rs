@@ -53,7 +53,7 @@ fn route(op: &str, input: &Value) -> Option<(&'static str, String, Option<String
     // string of digits as a number); absent or null are left out.
     let mut query = Vec::new();
     let mut q = |name: &str, key: &str| -> Option<()> {
-        let numeric = name != "ip";
+        let numeric = name != "ip" && name != "cursor";
         match o.get(key) {
             None | Some(Value::Null) => Some(()),
             Some(Value::String(s)) => {
@@ -121,10 +121,18 @@ fn route(op: &str, input: &Value) -> Option<(&'static str, String, Option<String
             } else {
                 q("dt", "deltaTime")?
             }
+            if op == "soapp" {
+                q("limit", "limit")?;
+                q("cursor", "cursor")?;
+            }
             ("GET", format!("/{}/{op}", enc(&app)), None)
         }
         "soid" | "killsoid" => {
             let (app, id) = (app?, text(o.get("id"), true)?);
+            if op == "soid" {
+                q("limit", "limit")?;
+                q("cursor", "cursor")?;
+            }
             let method = if op == "soid" { "GET" } else { "DELETE" };
             (method, format!("/{}/{op}/{}", enc(&app), enc(&id)), None)
         }

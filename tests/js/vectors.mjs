@@ -37,6 +37,7 @@ export function substitute(v, vars) {
 
 const isToken = (s) => typeof s === 'string' && /^[A-Za-z0-9]{64}$/.test(s);
 const isHandle = (s) => typeof s === 'string' && /^[A-Za-z0-9_-]{22}$/.test(s);
+const isCursor = (s) => typeof s === 'string' && /^[A-Za-z0-9_-]+$/.test(s);
 
 /** Deep equality with the README's matchers (`$token`, `$handle`, `$saved`). */
 export function matches(want, got, vars, unordered = false) {
@@ -44,6 +45,7 @@ export function matches(want, got, vars, unordered = false) {
     const name = want.slice(1);
     if (name === 'token') return isToken(got);
     if (name === 'handle') return isHandle(got);
+    if (name === 'cursor') return isCursor(got);
     return vars.has(name) && matches(vars.get(name), got, new Map(), false);
   }
   if (Array.isArray(want)) {
@@ -108,6 +110,7 @@ export async function runCase(testCase, factory, { events: checkEvents = true } 
         assert.fail(`${at}: expected ${show(step.out)}, got ${show(got)}`);
       }
       if (typeof step.save === 'string') vars.set(step.save, got?.token ?? null);
+      if (typeof step.save_cursor === 'string') vars.set(step.save_cursor, got?.cursor ?? null);
     }
     if (checkEvents && step.events !== undefined && !matches(step.events, events, vars, false)) {
       assert.fail(`${at}: expected events ${show(step.events)}, got ${show(events)}`);

@@ -205,6 +205,24 @@ macro_rules! session_api {
             self.run(crate::ops::soid(app, id, self.now()))$($aw)*
         }
 
+        /// One page of [`soapp`](Self::soapp): at most `limit` live sessions accessed within
+        /// `dt` seconds, after `cursor` (from the previous page; `None` for the first). The
+        /// page's `cursor` is `None` when the listing is complete. See [`crate::ops::page`]
+        /// for the order and why a session listed once is never listed again.
+        pub $($async)? fn soapp_page(&self, app: &str, dt: u64, limit: u32, cursor: Option<&str>) -> Result<crate::ops::Page, crate::Error> {
+            let (app, dt) = (crate::App::new(app)?, crate::validate::delta(dt)?);
+            let args = crate::ops::page::args(limit, cursor, &app, None)?;
+            self.run(crate::ops::soapp_page(app, dt, args, self.now()))$($aw)*
+        }
+
+        /// One page of [`soid`](Self::soid): at most `limit` of one user's live sessions,
+        /// after `cursor`.
+        pub $($async)? fn soid_page(&self, app: &str, id: &str, limit: u32, cursor: Option<&str>) -> Result<crate::ops::Page, crate::Error> {
+            let (app, id) = (crate::App::new(app)?, crate::UserId::new(id)?);
+            let args = crate::ops::page::args(limit, cursor, &app, Some(&id))?;
+            self.run(crate::ops::soid_page(app, id, args, self.now()))$($aw)*
+        }
+
         /// Ends all of one user's sessions; returns how many.
         pub $($async)? fn killsoid(&self, app: &str, id: &str) -> Result<u64, crate::Error> {
             let (app, id) = (crate::App::new(app)?, crate::UserId::new(id)?);
@@ -242,8 +260,15 @@ macro_rules! session_api {
         /// Any operation by its JS name, with a JSON option object, answered in
         /// redis-sessions' JSON shape: the entry point of bindings and the REST server.
         pub $($async)? fn call(&self, op: &str, input: &serde_json::Value) -> Result<serde_json::Value, crate::Error> {
+            Ok(self.respond(op, input)$($aw)*?.to_json())
+        }
+
+        /// [`call`](Self::call), answered as a [`Response`](crate::Response): write it with
+        /// [`Response::to_json_text`](crate::Response::to_json_text), and a listing goes from
+        /// the records to the text without a `serde_json::Value` tree of every session.
+        pub $($async)? fn respond(&self, op: &str, input: &serde_json::Value) -> Result<crate::Response, crate::Error> {
             let op = crate::Request::parse(op, input)?.into_op(self.now())?;
-            Ok(self.run(op)$($aw)*?.to_json())
+            self.run(op)$($aw)*
         }
     };
 }

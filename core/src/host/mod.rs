@@ -62,14 +62,20 @@ impl Response {
         match self {
             Response::Session(Some(s)) => write_session(out, s, None),
             Response::Sessions(list) => {
-                out.push_str("{\"sessions\":[");
-                for (i, l) in list.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_session(out, &l.session, Some(&l.handle));
+                write_listed(out, list);
+                out.push('}');
+            }
+            Response::Page(page) => {
+                write_listed(out, &page.sessions);
+                if let Some(cursor) = &page.cursor {
+                    out.push_str(",\"cursor\":");
+                    write_str(out, cursor);
                 }
-                out.push_str("]}");
+                out.push('}');
+            }
+            Response::Swept(r) => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{{\"swept\":{},\"more\":{}}}", r.count, r.more);
             }
             Response::Token(Some(t)) => {
                 out.push_str("{\"token\":\"");
@@ -79,6 +85,19 @@ impl Response {
             other => out.push_str(&text(&other.to_json())),
         }
     }
+}
+
+/// Writes `{"sessions":[...]` (the caller closes the object).
+fn write_listed(out: &mut String, list: &[crate::session::Listed]) {
+    out.reserve(list.len() * 120);
+    out.push_str("{\"sessions\":[");
+    for (i, l) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_session(out, &l.session, Some(&l.handle));
+    }
+    out.push(']');
 }
 
 /// Writes a session as `{id, r, w, ttl, idle, ip, d?, no_resave?, handle?}`.
@@ -429,7 +448,7 @@ impl WireHost {
 
     /// The first step, as JSON text.
     pub fn start(&mut self) -> String {
-        self.0.start().to_string()
+        self.0.start()
     }
 
     /// The one session this operation updates, as its handle's text (see
@@ -442,14 +461,14 @@ impl WireHost {
     /// The next step, given the JS store's reply to the last batch as JSON text.
     pub fn resume(&mut self, replies_json: &str) -> String {
         match serde_json::from_str::<Value>(replies_json) {
-            Ok(replies) => self.0.resume(&replies).to_string(),
+            Ok(replies) => self.0.resume(&replies),
             Err(e) => self.fail(&format!("the store's replies are not JSON: {e}")),
         }
     }
 
     /// Ends the operation with a store failure (the JS store threw `message`).
     pub fn fail(&mut self, message: &str) -> String {
-        self.0.fail(message).to_string()
+        self.0.fail(message)
     }
 }
 

@@ -53,6 +53,7 @@ struct Inner {
 fn set_of(key: &Key) -> Option<Set<'_>> {
     match key {
         Key::Expiry(_) => Some(Set::Expiry),
+        Key::Issued(_) => Some(Set::Issued),
         Key::Users(_) => Some(Set::Users),
         Key::UserSessions(_, id) => Some(Set::User(id.as_str())),
         Key::Session(..) | Key::Apps => None,

@@ -90,7 +90,9 @@ impl MemoryStore {
                 Expect::Any,
                 Expiry::Exact,
             );
-            index::enlist(&mut batch, app, *handle, rec);
+            // When a handle was issued is not in its record: its creation stands in (it only
+            // orders paged listings).
+            index::enlist(&mut batch, app, *handle, rec, rec.created);
             self.apply(batch).map_err(|e| Error::store(e.to_string()))?;
             let register = vec![Command::ZAdd {
                 key: Key::Apps,

@@ -1,7 +1,7 @@
 //! [`Space`]: one app's records and sorted sets, laid out by what they are keyed by.
 //!
-//! Every value keyed by a session handle shares the handle's slot: its record and its score in
-//! `_expiry`. Every value keyed by a user id shares the user's slot: their score in `_users`
+//! Every value keyed by a session handle shares the handle's slot: its record and its scores in
+//! `_expiry` and `_issued`. Every value keyed by a user id shares the user's slot: their score in `_users`
 //! and their set `us:<id>`. So `get` finds a session's record with one lookup, and a handle
 //! is stored once however many sets hold it.
 //!
@@ -22,6 +22,8 @@ use crate::validate::UserId;
 pub(crate) enum Set<'a> {
     /// `_expiry`: handles by expiry.
     Expiry,
+    /// `_issued`: handles by when they were issued.
+    Issued,
     /// `_users`: user ids by last access.
     Users,
     /// `us:<id>`: one user's handles.
@@ -78,13 +80,15 @@ struct HandleSlot {
     version: u64,
     /// Score in `_expiry`.
     expiry: Option<u64>,
+    /// Score in `_issued`.
+    issued: Option<u64>,
     /// How many `us:<id>` sets hold the handle.
     lists: u32,
 }
 
 impl HandleSlot {
     fn is_empty(&self) -> bool {
-        self.version == 0 && self.expiry.is_none() && self.lists == 0
+        self.version == 0 && self.expiry.is_none() && self.issued.is_none() && self.lists == 0
     }
 }
 
@@ -101,6 +105,7 @@ pub(crate) struct Space {
     handles: Names<HandleSlot>,
     users: Names<UserSlot>,
     expiry: Order,
+    issued: Order,
     /// `_users`: every access moves a user to the newest score.
     active: Recency,
 }
@@ -170,6 +175,7 @@ impl Space {
         }
         *slot = HandleSlot {
             expiry: slot.expiry,
+            issued: slot.issued,
             lists: slot.lists,
             ..HandleSlot::default()
         };
@@ -183,6 +189,10 @@ impl Space {
             (Set::Expiry, Member::Handle(h)) => {
                 let i = self.handles.intern(h.as_bytes());
                 self.expiry.rescore(&mut self.handles[i].expiry, i, score);
+            }
+            (Set::Issued, Member::Handle(h)) => {
+                let i = self.handles.intern(h.as_bytes());
+                self.issued.rescore(&mut self.handles[i].issued, i, score);
             }
             (Set::Users, Member::Id(id)) => {
                 let u = self.users.intern(id.as_str().as_bytes());
@@ -207,6 +217,14 @@ impl Space {
                     return false;
                 };
                 let removed = self.expiry.unscore(&mut self.handles[i].expiry, i);
+                self.release_handle(i);
+                removed
+            }
+            (Set::Issued, Member::Handle(h)) => {
+                let Some(i) = self.handles.find(h.as_bytes()) else {
+                    return false;
+                };
+                let removed = self.issued.unscore(&mut self.handles[i].issued, i);
                 self.release_handle(i);
                 removed
             }
@@ -240,6 +258,7 @@ impl Space {
     pub(crate) fn set_is_empty(&self, set: Set<'_>) -> bool {
         match set {
             Set::Expiry => self.expiry.is_empty(),
+            Set::Issued => self.issued.is_empty(),
             Set::Users => self.active.is_empty(),
             Set::User(id) => self
                 .users
@@ -251,6 +270,7 @@ impl Space {
     pub(crate) fn count(&self, set: Set<'_>, min: u64, max: u64) -> u64 {
         match set {
             Set::Expiry => self.expiry.count(min, max),
+            Set::Issued => self.issued.count(min, max),
             Set::Users => self.active.count(min, max),
             Set::User(id) => self
                 .users
@@ -277,6 +297,7 @@ impl Space {
         };
         match set {
             Set::Expiry => handles(self.expiry.range(min, max, limit, rev, handle_ties)),
+            Set::Issued => handles(self.issued.range(min, max, limit, rev, handle_ties)),
             Set::Users => {
                 let name = |u| self.users.name(u);
                 let ties = |a, b| name(a).cmp(name(b));
@@ -300,7 +321,7 @@ impl Space {
     /// set name for sorted sets. For [`MemoryStore::dump`](super::MemoryStore::dump).
     pub(crate) fn dump(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let mut expiry = Vec::new();
+        let (mut expiry, mut issued) = (Vec::new(), Vec::new());
         for (h, slot) in self.handles.iter() {
             let h = handle_of(h);
             if slot.version > 0 {
@@ -311,6 +332,9 @@ impl Space {
             }
             if let Some(s) = slot.expiry {
                 expiry.push(format!("{h}={s}"));
+            }
+            if let Some(s) = slot.issued {
+                issued.push(format!("{h}={s}"));
             }
         }
         let mut active = Vec::new();
@@ -328,7 +352,7 @@ impl Space {
                 out.push((format!("us:{id}"), joined(members)));
             }
         }
-        for (name, members) in [("_users", active), ("_expiry", expiry)] {
+        for (name, members) in [("_users", active), ("_expiry", expiry), ("_issued", issued)] {
             if !members.is_empty() {
                 out.push((name.to_owned(), joined(members)));
             }

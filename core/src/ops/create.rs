@@ -64,7 +64,7 @@ impl Flow for CreateFlow {
             Expect::Absent,
             Expiry::Exact,
         );
-        index::enlist(&mut batch, &i.app, self.handle, &rec);
+        index::enlist(&mut batch, &i.app, self.handle, &rec, self.now);
         Step::Run(batch)
     }
 

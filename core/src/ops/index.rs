@@ -1,7 +1,7 @@
 //! The batch pieces that keep a session's record and its index entries in step.
 //!
 //! Every write of a session goes through [`save`] and every removal through [`remove`], so the
-//! indexes (`_users`, `_expiry`, `us:<id>`) cannot drift from the records.
+//! indexes (`_users`, `_expiry`, `_issued`, `us:<id>`) cannot drift from the records.
 //!
 //! **`_expiry` holds a lower bound.** A session's `_expiry` score is never later than its real
 //! expiry, but may be earlier: an access (`get`, `touch`, `set`) only ever moves the expiry
@@ -57,12 +57,18 @@ pub(crate) fn save(
     }
 }
 
-/// Adds `handle` to its user's index (at creation, or when `regenerate` renames it).
-pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: Handle, rec: &Record) {
+/// Adds a newly issued `handle` to its user's index and to `_issued` (at creation, or when
+/// `regenerate` renames a session), `issued` being when (ms).
+pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: Handle, rec: &Record, issued: u64) {
     batch.push(Command::ZAdd {
         key: Key::UserSessions(*app, rec.id.clone()),
         member: Member::Handle(handle),
         score: rec.created,
+    });
+    batch.push(Command::ZAdd {
+        key: Key::Issued(*app),
+        member: Member::Handle(handle),
+        score: issued,
     });
 }
 
@@ -98,10 +104,14 @@ pub(crate) fn remove(
     }
 }
 
-/// Removes `handle` from the app-wide session index (`_expiry`).
+/// Removes `handle` from the app-wide session indexes (`_expiry`, `_issued`).
 pub(crate) fn unindex(batch: &mut Batch, app: &App, handle: Handle) {
     batch.push(Command::ZRem {
         key: Key::Expiry(*app),
+        member: Member::Handle(handle),
+    });
+    batch.push(Command::ZRem {
+        key: Key::Issued(*app),
         member: Member::Handle(handle),
     });
 }

@@ -5,11 +5,13 @@
 mod bulk;
 mod create;
 pub(crate) mod index;
+pub mod page;
 mod query;
 mod single;
 
 pub use bulk::{BulkFlow, Removal};
 pub use create::CreateFlow;
+pub use page::{Page, PageArgs, PageFlow};
 pub use query::{ActivityFlow, ListFlow};
 pub use single::{Access, AccessChange, Change, Kill, Planned, Regenerate, SingleFlow, Target};
 
@@ -79,6 +81,17 @@ pub fn soapp(app: App, dt: u64, now: u64) -> Op<ListFlow> {
 /// `soid`: one user's live sessions, oldest first.
 pub fn soid(app: App, id: UserId, now: u64) -> Op<ListFlow> {
     Op::new(ListFlow::new(app, Listing::User(id), now))
+}
+
+/// `soapp` by pages: at most `args.limit` live sessions accessed within `dt` seconds, after
+/// `args.cursor` (see [`page`]).
+pub fn soapp_page(app: App, dt: u64, args: PageArgs, now: u64) -> Op<PageFlow> {
+    Op::new(PageFlow::soapp(app, dt, args, now))
+}
+
+/// `soid` by pages: at most `args.limit` of one user's live sessions, after `args.cursor`.
+pub fn soid_page(app: App, id: UserId, args: PageArgs, now: u64) -> Op<PageFlow> {
+    Op::new(PageFlow::soid(app, id, args, now))
 }
 
 /// `killsoid`: end all of one user's sessions.

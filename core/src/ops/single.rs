@@ -289,7 +289,7 @@ impl Change for Regenerate {
             Expect::Absent,
             Expiry::Exact,
         );
-        index::enlist(batch, &t.app, self.handle, &rec);
+        index::enlist(batch, &t.app, self.handle, &rec, t.now);
         self.id = Some(rec.id);
         Ok(Planned::Write)
     }

@@ -56,6 +56,18 @@ pub fn answer(result: Result<&Value, &Error>) -> Reply {
     }
 }
 
+/// [`answer`] for a [`Response`](crate::Response), written straight to JSON text (a listing
+/// never becomes a `serde_json::Value` tree).
+pub fn respond(result: Result<&crate::Response, &Error>) -> Reply {
+    match result {
+        Ok(r) => {
+            let text = r.to_json_text();
+            Reply::json(if text == "null" { "{}".into() } else { text })
+        }
+        Err(e) => RestError::from(e).reply(),
+    }
+}
+
 /// An error answer: status, name, message (and the `Allow` header of a 405).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestError {

@@ -120,12 +120,18 @@ const ROUTES: &[Route] = &[
         &["dt"],
         Body::Ignored,
     ),
-    r("GET", &["{app}", "soapp"], "soapp", &["dt"], Body::Ignored),
+    r(
+        "GET",
+        &["{app}", "soapp"],
+        "soapp",
+        &["dt", "limit", "cursor"],
+        Body::Ignored,
+    ),
     r(
         "GET",
         &["{app}", "soid", "{id}"],
         "soid",
-        &[],
+        &["limit", "cursor"],
         Body::Ignored,
     ),
     r(
@@ -338,6 +344,46 @@ impl Call {
         Ok(Value::Object(o))
     }
 
+    /// Caps a listing (`soapp`, `soid`) at `max` sessions per answer, the host's setting (the
+    /// server's `--max-list`): a listing asked for without a `limit`, or with a larger one,
+    /// gets `limit: max`, so it comes in pages with a cursor once it holds more than `max`
+    /// sessions (and whole, as before, when it fits). `max` 0 caps nothing, and a `max` over
+    /// the largest page ([`crate::ops::page::LIMIT_MAX`]) is that; a `limit` the core would
+    /// reject is left for it to reject.
+    ///
+    /// ```
+    /// use session_core::rest::{Endpoint, route};
+    /// let Ok(Endpoint::Call(call)) = route("GET", "/shop/soapp") else { panic!() };
+    /// let mut input = call.input(Some("dt=60"), b"").unwrap();
+    /// call.cap_listing(&mut input, 10_000);
+    /// assert_eq!(input["limit"], 10_000);
+    /// ```
+    pub fn cap_listing(&self, input: &mut Value, max: u32) {
+        let (true, Some(o)) = (
+            max > 0 && matches!(self.op.as_str(), "soapp" | "soid"),
+            input.as_object_mut(),
+        ) else {
+            return;
+        };
+        let given = match o.get("limit") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(Value::String(s)) => Some(s.parse::<u64>().ok()),
+            Some(v) => Some(v.as_u64()),
+        };
+        let max = max.min(crate::ops::page::LIMIT_MAX);
+        match given {
+            None => {}
+            // Within the cap, or not a limit at all (the core says what is wrong with it).
+            Some(None) => return,
+            Some(Some(n)) if n <= u64::from(max) || n > u64::from(crate::ops::page::LIMIT_MAX) => {
+                return;
+            }
+            Some(Some(_)) => {}
+        }
+        o.insert("limit".to_owned(), Value::from(max));
+    }
+
     /// The body as JSON; `None` when it is empty or blank.
     fn body_json(&self, body: &[u8]) -> Result<Option<Value>, RestError> {
         if self.body == Body::Ignored || body.iter().all(u8::is_ascii_whitespace) {
@@ -435,6 +481,28 @@ mod tests {
             e.message
                 .starts_with("d must be an object (the body is not JSON: ")
         );
+    }
+
+    #[test]
+    fn listings_are_capped_unless_asked_for_less() {
+        let c = call("GET", "/shop/soid/u1");
+        let capped = |q: &str| {
+            let mut input = c.input(Some(q), b"").unwrap();
+            c.cap_listing(&mut input, 100);
+            input["limit"].clone()
+        };
+        assert_eq!(capped(""), json!(100));
+        assert_eq!(capped("limit=5"), json!("5"));
+        assert_eq!(capped("limit=500"), json!(100));
+        assert_eq!(capped("limit=abc"), json!("abc"));
+        assert_eq!(capped("limit=10001"), json!("10001"));
+        let v1 = call("POST", "/v1/soapp");
+        let mut input = json!({"app": "a", "dt": 60, "limit": 7});
+        v1.cap_listing(&mut input, 5);
+        assert_eq!(input["limit"], 5);
+        let mut input = json!({"app": "a", "dt": 60});
+        v1.cap_listing(&mut input, 0);
+        assert!(input.get("limit").is_none());
     }
 
     #[test]

@@ -208,6 +208,9 @@ async fn run_case(
                 if let Some(var) = step["save"].as_str() {
                     vars.insert(var.to_owned(), got["token"].clone());
                 }
+                if let Some(var) = step["save_cursor"].as_str() {
+                    vars.insert(var.to_owned(), got["cursor"].clone());
+                }
             }
             (Ok(got), Some(err)) => return Err(at(format!("expected error {err}, got {got}"))),
             (Err((name, message)), None) => {
@@ -269,6 +272,11 @@ pub fn matches(want: &Value, got: &Value, vars: &HashMap<String, Value>, unorder
         (Value::String(w), _) if w.starts_with('$') => match &w[1..] {
             "token" => got.as_str().is_some_and(is_token),
             "handle" => got.as_str().is_some_and(is_handle),
+            "cursor" => got.as_str().is_some_and(|s| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            }),
             name => vars.get(name).is_some_and(|v| v == got),
         },
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
