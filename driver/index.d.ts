@@ -160,6 +160,12 @@ export interface Store {
   ping?(): unknown;
   /** Optional: called by `sessions.quit()`. */
   quit?(): unknown;
+  /**
+   * Optional: `true` when other processes use the same store (a database, a shared service).
+   * session-core then sweeps it on a timer, every `wipe` seconds, as it sweeps Redis; otherwise
+   * (a store only this process uses) in small steps inside calls.
+   */
+  readonly shared?: boolean;
 }
 
 /** Code-point order (= UTF-8 byte order): how stores sort sorted-set members of equal score. */
@@ -188,8 +194,9 @@ export interface SessionsOptions {
   /** The key prefix for Redis and for stores with string keys (default "rs"). */
   namespace?: string;
   /**
-   * 0 turns automatic sweeping off (as in redis-sessions). With `redis`, the seconds between
-   * timed sweeps (default 600, at least 10); in-process stores sweep inside calls instead.
+   * 0 turns automatic sweeping off (as in redis-sessions). For a store shared by many
+   * processes (`redis`, or a `store` with `shared: true`), the seconds between timed sweeps
+   * (default 600, at least 10); other stores sweep in small steps inside calls instead.
    */
   wipe?: number;
   /** false turns automatic sweeping off. */
@@ -255,6 +262,24 @@ export interface Backend {
     start(): string;
     resume(repliesJson: string): string;
     fail(message: string): string;
+  };
+  /** The core's sweep policy for one Sessions: `shared` store or not, `wipe` (-1: not given, 0: off). */
+  NativeSweepPlan: new (shared: boolean, wipe: number) => {
+    /** The period of timed sweeps in ms; 0: no timer. */
+    timerMs(): number;
+    /** The `limit` of an in-call step due at `now`; 0: none. */
+    claim(now: number): number;
+    /** The outcome of a claimed step: 1 more work, 0 none, -1 failed. */
+    finished(now: number, more: number): void;
+  };
+  /** One tick of timed sweeping. */
+  NativeSweepTick: new () => {
+    /** The next step's `limit`, or -1 when the tick is over. */
+    step(): number;
+    /** The step's outcome: 1 more work, 0 none, -1 failed. */
+    record(more: number): void;
+    /** True when the tick ran out of steps with work left: run the next one soon. */
+    backlog(): boolean;
   };
   /**
    * Optional: for options that name a store the engine reaches by itself (the napi

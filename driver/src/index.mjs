@@ -6,7 +6,7 @@
 //   events.mjs          the core's events on the EventEmitter; settling an answer
 //   typed.mjs           the embedded engine's typed answers (the fast path)
 //   queue.mjs           the per-session queue (keyed by the machine's lock key)
-//   sweep.mjs           when the driver's own loops sweep
+//   sweep.mjs           sweeping as the core's policy says: inside calls, or on a timer
 //   js-store.mjs        the loop that runs an operation against a store written in JS
 //   map-store.mjs       MapStore, the reference store, and compareMembers
 //   redis-sessions.mjs  the redis-sessions compatibility shell

@@ -6,6 +6,9 @@
 //     .get/.touch/.regenerate(app, token, now, events, out), .set(app, token, dJson, now,
 //     events, out), .create(app, id, ip, ttl, dJson, noResave, lifetime, now, events, out)
 //   new NativeOp(op, inputJson, now, namespace): start() / resume(repliesJson) / fail(message)
+//     and lockKey(): the handle of the one session the operation updates, or null
+//   new NativeSweepPlan(shared, wipe) and new NativeSweepTick(): the core's sweep policy
+//     (see sweep.mjs)
 //
 // and, optionally, `openRemote(options)`: for options that name a store the engine reaches
 // by itself (session-core's `redis`), an object that runs whole operations asynchronously,
@@ -28,7 +31,7 @@ import { listened, settle } from './events.mjs';
 import { checkStore, runOnStore } from './js-store.mjs';
 import { dataJson, isObject, optionsJson, secondsArg } from './json.mjs';
 import { KeyedQueue } from './queue.mjs';
-import { REMOTE_SWEEP_LIMIT, REMOTE_SWEEP_STEPS, SWEEP_INTERVAL_MS, SWEEP_LIMIT, wipeSeconds } from './sweep.mjs';
+import { InCallSweeper, SweepTimer, sweepsInCalls, wipeSetting } from './sweep.mjs';
 import { readTyped, typedOut } from './typed.mjs';
 
 /**
@@ -40,22 +43,26 @@ function remoteFailure(e) {
 }
 
 /**
- * Builds the `Sessions` class over a backend (`{ NativeSessions, NativeOp, openRemote? }`).
+ * Builds the `Sessions` class over a backend (`{ NativeSessions, NativeOp, NativeSweepPlan,
+ * NativeSweepTick, openRemote? }`).
  */
 export function makeSessionsClass(backend) {
-  const { NativeSessions, NativeOp, openRemote } = backend;
+  const { NativeSessions, NativeOp, NativeSweepPlan, NativeSweepTick, openRemote } = backend;
+  for (const name of ['NativeSessions', 'NativeOp', 'NativeSweepPlan', 'NativeSweepTick']) {
+    if (typeof backend[name] !== 'function') throw new TypeError(`the backend has no ${name}`);
+  }
 
   class Sessions extends EventEmitter {
     #native = null;
     #remote = null;
     #store = null;
+    /** Timed sweeping (a shared store), or null. */
     #timer = null;
-    #sweeping = false;
+    /** In-call sweeping through the JS store (null for the other engines). */
+    #inCalls = null;
     #clock;
     #namespace;
-    #autoSweep;
     #queue = new KeyedQueue();
-    #sweepDue = 0;
     /** Where typed calls put their answer's numbers (see typed.mjs). */
     #out = typedOut();
 
@@ -67,7 +74,8 @@ export function makeSessionsClass(backend) {
      * @param {() => number} [options.clock] milliseconds since the epoch (default Date.now).
      * @param {string} [options.namespace] the key prefix for stores with string keys ("rs").
      * @param {number} [options.wipe] 0 turns automatic sweeping off (as in redis-sessions);
-     *   for a remote store, the seconds between timed sweeps (default 600, at least 10).
+     *   for a shared store (Redis, or a JS store with `shared: true`), the seconds between
+     *   timed sweeps (default 600, at least 10). Other stores sweep inside calls.
      * @param {boolean} [options.autoSweep] false turns automatic sweeping off.
      */
     constructor(options = {}) {
@@ -79,16 +87,33 @@ export function makeSessionsClass(backend) {
       if (typeof namespace !== 'string') throw new TypeError('options.namespace must be a string');
       this.#clock = clock;
       this.#namespace = namespace;
-      this.#autoSweep = !(o.wipe === 0 || o.autoSweep === false);
+      const wipe = wipeSetting(o);
       const remote = openRemote === undefined ? undefined : openRemote(o);
       if (remote !== undefined && remote !== null) {
+        // A remote store is shared by every process that reaches it.
         this.#remote = remote;
-        if (this.#autoSweep) this.#startSweeper(wipeSeconds(o.wipe));
+        this.#sweepOn(new NativeSweepPlan(true, wipe));
       } else if (o.store !== undefined && o.store !== null) {
         this.#store = checkStore(o.store);
+        this.#sweepOn(new NativeSweepPlan(o.store.shared === true, wipe));
       } else {
-        this.#native = new NativeSessions(namespace, this.#autoSweep);
+        // The embedded engine runs the in-call policy itself; it only needs to know whether.
+        this.#native = new NativeSessions(namespace, sweepsInCalls(NativeSweepPlan, false, wipe));
       }
+    }
+
+    /** Sweeps as `plan` says: on a timer, inside calls (a JS store), or not at all. */
+    #sweepOn(plan) {
+      const every = plan.timerMs();
+      if (every > 0) this.#timer = new SweepTimer(NativeSweepTick, every, this, Sessions.#timedStep);
+      else if (this.#store !== null) {
+        this.#inCalls = new InCallSweeper(plan, (limit, now) => this.#onStore('sweep', `{"limit":${limit}}`, now));
+      }
+    }
+
+    /** One step of timed sweeping (static: the timer holds its Sessions only weakly). */
+    static #timedStep(sessions, limit) {
+      return sessions.#call('sweep', { limit });
     }
 
     create(options) {
@@ -190,7 +215,7 @@ export function makeSessionsClass(backend) {
      */
     quit() {
       if (this.#timer !== null) {
-        clearInterval(this.#timer);
+        this.#timer.stop();
         this.#timer = null;
       }
       if (this.#remote !== null) {
@@ -249,7 +274,7 @@ export function makeSessionsClass(backend) {
           const answer = this.#remote.call(op, input, this.#now());
           return answer.then((a) => settle(this, a), remoteFailure);
         }
-        this.#maybeSweep();
+        this.#inCalls?.maybe(this.#now());
         // Calls that name one session queue behind each other, so that many concurrent
         // calls on a hot session take turns instead of failing each other's versioned
         // writes. Other calls run at once and rely on the core's bounded retries.
@@ -266,51 +291,6 @@ export function makeSessionsClass(backend) {
       const now = at ?? this.#now();
       const answer = await runOnStore(new NativeOp(op, input, now, this.#namespace), this.#store);
       return settle(this, answer);
-    }
-
-    #startSweeper(seconds) {
-      // The timer holds the Sessions weakly: one dropped without quit() is still collected
-      // (and its timer stops), as is its engine.
-      const self = new WeakRef(this);
-      const timer = setInterval(() => {
-        const sessions = self.deref();
-        if (sessions === undefined) clearInterval(timer);
-        else sessions.#sweepTick();
-      }, seconds * 1000);
-      if (typeof timer === 'object' && timer !== null && typeof timer.unref === 'function') timer.unref();
-      this.#timer = timer;
-    }
-
-    /** One timed sweep: steps while there is more work; skipped while the last one runs. */
-    async #sweepTick() {
-      if (this.#sweeping) return;
-      this.#sweeping = true;
-      try {
-        for (let step = 0; step < REMOTE_SWEEP_STEPS; step++) {
-          const r = await this.#call('sweep', { limit: REMOTE_SWEEP_LIMIT });
-          if (!r.more) break;
-        }
-      } catch {
-        // The store is unreachable: the next tick tries again, and the app's own calls report
-        // the failure.
-      } finally {
-        this.#sweeping = false;
-      }
-    }
-
-    #maybeSweep() {
-      if (!this.#autoSweep) return;
-      const now = this.#now();
-      if (now < this.#sweepDue) return;
-      this.#sweepDue = Infinity;
-      this.#onStore('sweep', `{"limit":${SWEEP_LIMIT}}`, now).then(
-        (r) => {
-          this.#sweepDue = r.more ? now : now + SWEEP_INTERVAL_MS;
-        },
-        () => {
-          this.#sweepDue = now + SWEEP_INTERVAL_MS;
-        },
-      );
     }
   }
 
