@@ -262,6 +262,11 @@ export interface Backend {
     start(): string;
     resume(repliesJson: string): string;
     fail(message: string): string;
+    /**
+     * The handle of the one session the operation updates (the driver queues operations with
+     * the same key behind each other), or null/undefined.
+     */
+    lockKey(): string | null | undefined;
   };
   /** The core's sweep policy for one Sessions: `shared` store or not, `wipe` (-1: not given, 0: off). */
   NativeSweepPlan: new (shared: boolean, wipe: number) => {

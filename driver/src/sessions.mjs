@@ -274,23 +274,27 @@ export function makeSessionsClass(backend) {
           const answer = this.#remote.call(op, input, this.#now());
           return answer.then((a) => settle(this, a), remoteFailure);
         }
-        this.#inCalls?.maybe(this.#now());
-        // Calls that name one session queue behind each other, so that many concurrent
-        // calls on a hot session take turns instead of failing each other's versioned
-        // writes. Other calls run at once and rely on the core's bounded retries.
-        const key = options?.token ?? options?.handle;
-        if (typeof key !== 'string') return this.#onStore(op, input);
-        return this.#queue.run(`${options.app}\n${key}`, () => this.#onStore(op, input));
+        const now = this.#now();
+        this.#inCalls?.maybe(now);
+        return this.#onStore(op, input, now);
       } catch (e) {
         return Promise.reject(e);
       }
     }
 
-    /** Runs one operation against the JavaScript store. */
-    async #onStore(op, input, at) {
-      const now = at ?? this.#now();
-      const answer = await runOnStore(new NativeOp(op, input, now, this.#namespace), this.#store);
-      return settle(this, answer);
+    /**
+     * Runs one operation against the JavaScript store. Operations that update one session
+     * (the machine names it: `lockKey()`, its handle) queue behind each other, so that many
+     * concurrent calls on a hot session take turns instead of failing each other's versioned
+     * writes, whether they name it by token or by handle. Other operations run at once and
+     * rely on the core's bounded retries.
+     */
+    #onStore(op, input, now) {
+      const machine = new NativeOp(op, input, now, this.#namespace);
+      const key = machine.lockKey();
+      const store = this.#store;
+      const answer = typeof key === 'string' ? this.#queue.run(key, () => runOnStore(machine, store)) : runOnStore(machine, store);
+      return answer.then((a) => settle(this, a));
     }
   }
 

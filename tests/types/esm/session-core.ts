@@ -187,6 +187,9 @@ export async function sessionCore(): Promise<void> {
       fail(_message: string): string {
         return '';
       }
+      lockKey(): string | null {
+        return null;
+      }
     },
     NativeSweepPlan: class {
       constructor(_shared: boolean, _wipe: number) {}
