@@ -3,7 +3,7 @@
 // the one source and the twins are generated at build time. The transform is deliberately
 // strict and understands only the forms those files use (named imports, with `./x.mjs` or
 // `../x.mjs` becoming `./x.cjs` or `../x.cjs`; `export` before a class, function or const;
-// and `export { a, b } from './x.mjs'`). Anything else fails the build.
+// `export { a, b } from './x.mjs'`; and `export { a, b };`). Anything else fails the build.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -24,6 +24,15 @@ export function writeCjs(from, to) {
       }
       names.push(...list);
       return `const { ${list.join(', ')} } = require('${cjsPath(reexp[2])}');`;
+    }
+    const local = /^export \{([^}]+)\};$/.exec(line);
+    if (local) {
+      const list = local[1].split(',').map((s) => s.trim()).filter(Boolean);
+      if (list.some((n) => !/^[A-Za-z_$][\w$]*$/.test(n))) {
+        throw new Error(`${from}:${i + 1}: the CJS transform does not understand: ${line}`);
+      }
+      names.push(...list);
+      return '';
     }
     const exp = /^export (class|function|const|async function) ([A-Za-z_$][\w$]*)/.exec(line);
     if (exp) {

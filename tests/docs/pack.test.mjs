@@ -67,6 +67,11 @@ import { DurableObjectStore as Dos } from 'session-core-wasm/durable-object-stor
 import { compareMembers } from 'session-core-wasm/driver';
 import { makeSessionsClass as fromDriver } from 'session-core-driver';
 if (fromDriver !== makeSessionsClass) throw new Error('session-core/driver is not session-core-driver');
+// The store kit carries the conformance vectors (bundled at pack time) and runs them.
+import { runStoreKit } from 'session-core/testkit';
+import { MapStore } from 'session-core';
+const kit = await runStoreKit({ name: 'MapStore', makeStore: () => new MapStore(), seeds: [1], steps: 20 });
+if (kit.failed.length > 0 || kit.passed.length < 200) throw new Error(\`the kit: \${kit.passed.length} passed, \${kit.failed.length} failed\`);
 for (const S of [Sessions, WasmSessions]) {
   const s = new S();
   const { token } = await s.create({ app: 'shop', id: 'u1', ip: '::1' });
@@ -93,6 +98,8 @@ const { DurableObjectStore } = require('session-core-wasm/durable-object-store')
   if (typeof RedisSessions !== 'function' || typeof makeSessionsClass !== 'function') throw new Error('exports');
   if (typeof DurableObjectStore !== 'function') throw new Error('exports');
   if (require('session-core-driver').makeSessionsClass !== makeSessionsClass) throw new Error('session-core/driver is not session-core-driver');
+  const kit = await require('session-core-wasm/testkit').runStoreKit({ makeStore: () => new wasm.MapStore(), seeds: [1], steps: 20 });
+  if (kit.failed.length > 0 || kit.passed.length < 200) throw new Error('the wasm kit from CommonJS');
   console.log('cjs ok');
 })().catch((e) => { console.error(e); process.exit(1); });
 `,
