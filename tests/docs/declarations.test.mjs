@@ -49,10 +49,10 @@ test('every declaration file of session-core is hand-written: tracked, not ignor
   }
 });
 
-test('every declaration file of session-core-wasm and session-core-driver is hand-written', () => {
+test('every declaration file of session-core-wasm, session-core-driver and session-core-postgres is hand-written', () => {
   // The shared driver's declarations live in its own package; the `driver` entry points of
   // both packages re-export them (nothing is copied at build time).
-  for (const pkg of ['bindings-wasm', 'driver']) {
+  for (const pkg of ['bindings-wasm', 'driver', 'stores/postgres']) {
     for (const f of typesFiles(pkg)) {
       assert.ok(tracked(`${pkg}/${f}`), `${pkg}/${f} is tracked in git`);
       assert.ok(!ignored(`${pkg}/${f}`), `${pkg}/${f} is not ignored by git`);
@@ -61,7 +61,7 @@ test('every declaration file of session-core-wasm and session-core-driver is han
 });
 
 test('no tracked file of a package is a build output (ignored by git)', () => {
-  for (const dir of ['bindings-node', 'bindings-wasm', 'driver']) {
+  for (const dir of ['bindings-node', 'bindings-wasm', 'driver', 'stores/postgres']) {
     assert.equal(git(['ls-files', '--cached', '--ignored', '--exclude-standard', dir]).out, '', dir);
   }
 });

@@ -58,7 +58,7 @@ function entryPoints(pkgDir) {
     }));
 }
 
-const packages = ['driver', 'bindings-node', 'bindings-wasm'];
+const packages = ['driver', 'bindings-node', 'bindings-wasm', 'stores/postgres'];
 
 test('the consumers import every entry point, ESM through import and CommonJS through require', () => {
   const esm = source('esm');
