@@ -14,6 +14,7 @@ export class PostgresStore {
   shared = true;
   #pool;
   #ownPool;
+  #ended = false;
   #prefix;
   #apply;
 
@@ -76,8 +77,10 @@ export class PostgresStore {
     return 'PONG';
   }
 
-  /** Closes the pool the store opened (a pool passed in is left to its owner). */
+  /** Closes the pool the store opened (a pool passed in is left to its owner); once. */
   async quit() {
-    if (this.#ownPool) await this.#pool.end();
+    if (!this.#ownPool || this.#ended) return;
+    this.#ended = true;
+    await this.#pool.end();
   }
 }
