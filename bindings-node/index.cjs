@@ -1,6 +1,6 @@
 // session-core for Node.js (CommonJS): the same API as index.mjs.
 'use strict';
-const { makeSessionsClass, MapStore, SessionError } = require('./driver.cjs');
+const { makeSessionsClass, MapStore, SessionError } = require('session-core-driver');
 
 const Sessions = makeSessionsClass(require('./backend.cjs'));
 

@@ -1,6 +1,6 @@
 // Types of session-core (CommonJS: index.cjs). Written by hand (see index.d.mts). Needs
 // TypeScript 5.3+ (resolution-mode).
-import type * as D from './driver.js' with { 'resolution-mode': 'import' };
+import type * as D from 'session-core-driver' with { 'resolution-mode': 'import' };
 
 /** What `require('session-core')` returns. */
 declare const sessionCore: {

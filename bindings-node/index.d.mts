@@ -2,7 +2,7 @@
 // file (`napi build` writes its generated declarations of the addon to native.d.ts, or to
 // index.d.ts when run without `--dts`; neither is a file of the package's `exports`), and
 // tests/docs/types.test.mjs type-checks a consumer of every export against it.
-import type { Sessions as SessionsInstance, SessionsConstructor } from './driver.js';
+import type { Sessions as SessionsInstance, SessionsConstructor } from 'session-core-driver';
 
 export type {
   ApplyResult,
@@ -26,8 +26,8 @@ export type {
   StoreReply,
   SweepOptions,
   TokenOptions,
-} from './driver.js';
-export { MapStore, SessionError } from './driver.js';
+} from 'session-core-driver';
+export { MapStore, SessionError } from 'session-core-driver';
 
 /**
  * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,

@@ -1,6 +1,6 @@
 // session-core for Node.js (ES modules): the redis-sessions API over the embedded engine.
 import { createRequire } from 'node:module';
-import { makeSessionsClass, MapStore, SessionError } from './driver.mjs';
+import { makeSessionsClass, MapStore, SessionError } from 'session-core-driver';
 
 const backend = createRequire(import.meta.url)('./backend.cjs');
 

@@ -1,6 +1,6 @@
 // `require('session-core/redis-sessions')`: the same class as redis-sessions.mjs.
 'use strict';
-const { makeRedisSessionsClass } = require('./driver.cjs');
+const { makeRedisSessionsClass } = require('session-core-driver');
 const { Sessions } = require('./index.cjs');
 const { redisUrl } = require('./backend.cjs');
 

@@ -1,6 +1,6 @@
 // Types of session-core/redis-sessions (CommonJS): `const RedisSessions = require(...)`.
 // Needs TypeScript 5.3+ (resolution-mode).
-import type * as D from './driver.js' with { 'resolution-mode': 'import' };
+import type * as D from 'session-core-driver' with { 'resolution-mode': 'import' };
 
 declare const RedisSessions: D.RedisSessionsConstructor & { default: D.RedisSessionsConstructor };
 

@@ -3,7 +3,7 @@
 // over session-core's Redis store. The constructor connects nowhere and never throws: the
 // first call connects.
 import { createRequire } from 'node:module';
-import { makeRedisSessionsClass } from './driver.mjs';
+import { makeRedisSessionsClass } from 'session-core-driver';
 import { Sessions } from './index.mjs';
 
 const { redisUrl } = createRequire(import.meta.url)('./backend.cjs');

@@ -1,5 +1,5 @@
 // Types of durable-object-store.mjs.
-import type { ApplyResult, Store, StoreCommand } from './driver.js';
+import type { ApplyResult, Store, StoreCommand } from 'session-core-driver';
 
 /** The part of a Durable Object's `state.storage` that the store uses. */
 export interface DurableObjectStorageLike {

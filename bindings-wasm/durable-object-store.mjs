@@ -13,7 +13,7 @@
 //   "s" SEP key SEP score16 SEP member -> member                the same, ordered by score
 // score16 is the score in 16 decimal digits (scores are integers below 2^53), so that the
 // storage's key order (UTF-8 byte order) is score order, then member order, as in Redis.
-import { compareMembers } from './driver.mjs';
+import { compareMembers } from 'session-core-driver';
 
 const SEP = '\u0000';
 const RECORD = `r${SEP}`;

@@ -3,7 +3,7 @@
 'use strict';
 const glue = require('./pkg/session_core_wasm.cjs');
 const { wasmBackend } = require('./backend.cjs');
-const { makeSessionsClass, MapStore, SessionError } = require('./driver.cjs');
+const { makeSessionsClass, MapStore, SessionError } = require('session-core-driver');
 const { DurableObjectStore } = require('./durable-object-store.cjs');
 
 const Sessions = makeSessionsClass(wasmBackend(glue));

@@ -1,5 +1,5 @@
 // Types of session-core-wasm (CommonJS: index.cjs). Needs TypeScript 5.3+ (resolution-mode).
-import type * as D from './driver.js' with { 'resolution-mode': 'import' };
+import type * as D from 'session-core-driver' with { 'resolution-mode': 'import' };
 import type * as DO from './durable-object-store.js' with { 'resolution-mode': 'import' };
 
 /** What `require('session-core-wasm')` returns. */

@@ -1,6 +1,6 @@
 // Types of session-core-wasm: the same API as session-core (every entry point: index.mjs for
 // Node and Deno, workerd.mjs for Cloudflare Workers, web.mjs for browsers).
-import type { Sessions as SessionsInstance, SessionsConstructor } from './driver.js';
+import type { Sessions as SessionsInstance, SessionsConstructor } from 'session-core-driver';
 
 export type {
   ApplyResult,
@@ -24,8 +24,8 @@ export type {
   StoreReply,
   SweepOptions,
   TokenOptions,
-} from './driver.js';
-export { MapStore, SessionError } from './driver.js';
+} from 'session-core-driver';
+export { MapStore, SessionError } from 'session-core-driver';
 export { DurableObjectStore } from './durable-object-store.js';
 export type { DurableObjectStorageLike } from './durable-object-store.js';
 

@@ -2,7 +2,7 @@
 // same API as the Node package (session-core), built by the same driver on the wasm backend.
 import * as glue from './pkg/session_core_wasm.js';
 import { wasmBackend } from './backend.mjs';
-import { makeSessionsClass, MapStore, SessionError } from './driver.mjs';
+import { makeSessionsClass, MapStore, SessionError } from 'session-core-driver';
 
 /** Sessions: the embedded memory store by default, or `new Sessions({ store })`. */
 export const Sessions = makeSessionsClass(wasmBackend(glue));

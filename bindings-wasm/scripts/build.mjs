@@ -7,10 +7,11 @@
 //   wasm-bindgen --target nodejs        -> pkg/session_core_wasm.cjs (the same .wasm)
 //   wasm-opt -Oz (npm package binaryen) -> pkg/session_core_wasm_bg.wasm, in place
 //
-// and checks that the module imports nothing but wasm-bindgen's glue (no `env`), copies the
-// shared JS driver from bindings-node, and prints the .wasm's size raw and gzipped.
+// and checks that the module imports nothing but wasm-bindgen's glue (no `env`), writes the
+// CommonJS twins of the package's own ES modules, and prints the .wasm's size raw and gzipped.
+// (The JS driver is the package session-core-driver, a dependency: nothing is copied.)
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,10 +97,8 @@ if (foreign.length > 0) {
   process.exit(1);
 }
 
-// 7. The shared driver, copied unchanged from the Node package (one source; see README), and
-// the CommonJS twins of the ES modules that index.cjs requires.
-for (const f of ['driver.mjs', 'driver.d.ts', 'driver.d.cts']) copyFileSync(join(root, 'bindings-node', f), join(here, f));
-for (const f of ['driver', 'backend', 'durable-object-store']) writeCjs(join(here, `${f}.mjs`), join(here, `${f}.cjs`));
+// 7. The CommonJS twins of the ES modules that index.cjs requires.
+for (const f of ['backend', 'durable-object-store']) writeCjs(join(here, `${f}.mjs`), join(here, `${f}.cjs`));
 
 // 8. The Worker's /openapi.json: the core's document (core/src/rest/openapi.json, the one the
 // REST server serves), titled for the Worker.
@@ -118,4 +117,3 @@ const sizes = { raw: size, gzip: gz, beforeWasmOpt: before, imports: [...new Set
 writeFileSync(join(pkg, 'size.json'), `${JSON.stringify(sizes, null, 2)}\n`);
 console.log(`session_core_wasm_bg.wasm: ${(size / 1024).toFixed(1)} KiB raw, ${(gz / 1024).toFixed(1)} KiB gzipped ` +
   `(${(before / 1024).toFixed(1)} KiB before wasm-opt); imports from ${sizes.imports.join(', ')}`);
-if (!existsSync(join(here, 'driver.mjs'))) process.exit(1);

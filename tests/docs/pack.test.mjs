@@ -1,12 +1,15 @@
 // The packages install as the READMEs say when they are not on the registry: `npm pack` in
-// bindings-node and bindings-wasm (after a build), then `npm install <tarball>` in an app
-// outside this repository (no registry: --offline). The app then imports and requires every
-// entry point, and the TypeScript consumers of tests/types type-check against the installed
-// copies, which proves that each tarball carries its addon or .wasm and every file its entry
-// points and declarations need.
+// driver (session-core-driver, the JS driver both packages depend on), bindings-node and
+// bindings-wasm (after a build), then `npm install <tarballs>` in an app outside this
+// repository (no registry: --offline). The app then imports and requires every entry point,
+// and the TypeScript consumers of tests/types type-check against the installed copies, which
+// proves that each tarball carries its addon or .wasm and every file its entry points and
+// declarations need, and that both packages find the driver as a dependency (installed from
+// its own tarball: nothing of it is copied into them).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+/** The packages packed and installed, each from its tarball. */
+const PACKAGES = ['driver', 'bindings-node', 'bindings-wasm'];
 let dir;
 let app;
 
@@ -28,7 +33,7 @@ before(() => {
   app = join(dir, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const tarballs = ['bindings-node', 'bindings-wasm'].map((pkg) => {
+  const tarballs = PACKAGES.map((pkg) => {
     const [{ filename }] = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], join(root, pkg)));
     return join(dir, filename);
   });
@@ -36,6 +41,20 @@ before(() => {
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('session-core and session-core-wasm depend on session-core-driver and resolve the installed one', () => {
+  const manifest = (name) => JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8'));
+  const driver = manifest('session-core-driver');
+  for (const name of ['session-core', 'session-core-wasm']) {
+    const range = manifest(name).dependencies?.['session-core-driver'];
+    assert.equal(range, driver.version, `${name} depends on session-core-driver ${driver.version}`);
+    // What the package's own modules load: the driver installed in the app, no copy of it.
+    const from = createRequire(join(app, 'node_modules', name, 'package.json'));
+    const resolved = realpathSync(from.resolve('session-core-driver'));
+    assert.ok(resolved.startsWith(realpathSync(join(app, 'node_modules', 'session-core-driver'))), `${name} loads ${resolved}`);
+    assert.ok(!existsSync(join(app, 'node_modules', name, 'src')), `${name} carries no copy of the driver's sources`);
+  }
+});
 
 test('the installed packages run from ES modules and from CommonJS', () => {
   writeFileSync(
@@ -46,6 +65,13 @@ import { makeSessionsClass } from 'session-core/driver';
 import { Sessions as WasmSessions, DurableObjectStore } from 'session-core-wasm';
 import { DurableObjectStore as Dos } from 'session-core-wasm/durable-object-store';
 import { compareMembers } from 'session-core-wasm/driver';
+import { makeSessionsClass as fromDriver } from 'session-core-driver';
+if (fromDriver !== makeSessionsClass) throw new Error('session-core/driver is not session-core-driver');
+// The store kit carries the conformance vectors (bundled at pack time) and runs them.
+import { runStoreKit } from 'session-core/testkit';
+import { MapStore } from 'session-core';
+const kit = await runStoreKit({ name: 'MapStore', makeStore: () => new MapStore(), seeds: [1], steps: 20 });
+if (kit.failed.length > 0 || kit.passed.length < 200) throw new Error(\`the kit: \${kit.passed.length} passed, \${kit.failed.length} failed\`);
 for (const S of [Sessions, WasmSessions]) {
   const s = new S();
   const { token } = await s.create({ app: 'shop', id: 'u1', ip: '::1' });
@@ -71,6 +97,9 @@ const { DurableObjectStore } = require('session-core-wasm/durable-object-store')
   }
   if (typeof RedisSessions !== 'function' || typeof makeSessionsClass !== 'function') throw new Error('exports');
   if (typeof DurableObjectStore !== 'function') throw new Error('exports');
+  if (require('session-core-driver').makeSessionsClass !== makeSessionsClass) throw new Error('session-core/driver is not session-core-driver');
+  const kit = await require('session-core-wasm/testkit').runStoreKit({ makeStore: () => new wasm.MapStore(), seeds: [1], steps: 20 });
+  if (kit.failed.length > 0 || kit.passed.length < 200) throw new Error('the wasm kit from CommonJS');
   console.log('cjs ok');
 })().catch((e) => { console.error(e); process.exit(1); });
 `,
@@ -84,6 +113,9 @@ test('the installed declarations type-check the consumers of tests/types (nodene
     const to = join(app, kind);
     mkdirSync(to);
     for (const f of readdirSync(join(root, 'tests', 'types', kind))) {
+      // The consumers of the packages installed here (session-core-postgres is not packed:
+      // tests/docs/types.test.mjs checks its consumers in the workspace).
+      if (f === 'session-core-postgres.ts') continue;
       if (f.endsWith('.ts') || f === 'package.json') cpSync(join(root, 'tests', 'types', kind, f), join(to, f));
     }
     writeFileSync(

@@ -2,7 +2,8 @@
 // CommonJS one when it uses require), importing the packages by name, in a folder of this
 // repository (so that `session-core` and `session-core-wasm` resolve to the workspace links).
 // Blocks that need Redis (they name 127.0.0.1:6379 or port 6379) run against a test
-// redis-server on a spare port instead. Output comments are checked (see readme-blocks.mjs),
+// redis-server on a spare port instead, and blocks that need PostgreSQL (they name
+// 127.0.0.1:5432) against a test PostgreSQL. Output comments are checked (see readme-blocks.mjs),
 // and every check must have run. A block marked `<!-- not run: reason -->` is counted and
 // listed; Rust blocks are doc tests of their crates (checked below), and the server README's
 // shell session has its own test (server-readme.test.mjs).
@@ -12,6 +13,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startPostgres } from '../js/postgres-server.mjs';
 import { startRedis } from '../js/redis-server.mjs';
 import { blocks, isCommonJs, JS_LANGS, readmes, withChecks } from './readme-blocks.mjs';
 
@@ -26,17 +28,19 @@ const runnable = js.filter((b) => b.notRun === null);
 const notRun = js.filter((b) => b.notRun !== null);
 
 let redis = null;
+let postgres = null;
 before(() => {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
 });
 after(async () => {
   await redis?.close();
+  await postgres?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
 test('the READMEs and their blocks', (t) => {
-  for (const f of ['README.md', 'bindings-node/README.md', 'bindings-wasm/README.md', 'redis-store/README.md', 'server/README.md', 'tests/vectors/README.md']) {
+  for (const f of ['README.md', 'bindings-node/README.md', 'bindings-wasm/README.md', 'driver/README.md', 'stores/postgres/README.md', 'redis-store/README.md', 'server/README.md', 'tests/vectors/README.md']) {
     assert.ok(files.includes(f), `${f} is found`);
   }
   t.diagnostic(`${js.length} JavaScript blocks in ${files.length} READMEs: ${runnable.length} run, ${notRun.length} marked not run`);
@@ -72,6 +76,10 @@ async function run(b, index) {
   if (/127\.0\.0\.1:6379|port: 6379\b/.test(source)) {
     redis ??= await startRedis();
     source = source.replaceAll('127.0.0.1:6379', `127.0.0.1:${redis.port}`).replaceAll(/port: 6379\b/g, `port: ${redis.port}`);
+  }
+  if (source.includes('127.0.0.1:5432')) {
+    postgres ??= await startPostgres();
+    source = source.replaceAll('127.0.0.1:5432', `127.0.0.1:${postgres.port}`);
   }
   const { code, checks } = withChecks({ ...b, code: source, line: b.line - (b.prelude ? 1 : 0) });
   const cjs = isCommonJs(code);

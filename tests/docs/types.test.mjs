@@ -1,8 +1,8 @@
-// The TypeScript declarations of both npm packages, as a user meets them: `tsc --noEmit` on
+// The TypeScript declarations of the npm packages, as a user meets them: `tsc --noEmit` on
 // small consumer projects (tests/types/esm: ES modules, tests/types/cjs: CommonJS) that import
-// session-core and session-core-wasm by package name, through the workspace links in
-// node_modules and the packages' `exports` maps, with module resolution nodenext, node16 and
-// bundler (and the `workerd` condition). The consumers use every export of every entry point;
+// session-core, session-core-wasm and their shared driver session-core-driver by package
+// name, through the workspace links in node_modules and the packages' `exports` maps, with
+// module resolution nodenext, node16 and bundler (and the `workerd` condition). The consumers use every export of every entry point;
 // this test also checks that they still do when an export or an entry point is added.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -58,7 +58,7 @@ function entryPoints(pkgDir) {
     }));
 }
 
-const packages = ['bindings-node', 'bindings-wasm'];
+const packages = ['driver', 'bindings-node', 'bindings-wasm', 'stores/postgres'];
 
 test('the consumers import every entry point, ESM through import and CommonJS through require', () => {
   const esm = source('esm');

@@ -130,6 +130,7 @@ export async function sessionCore(): Promise<void> {
   const records: Map<string, { value: string; version: number }> = map.records;
   const zsets: Map<string, Map<string, number>> = map.zsets;
   class AsyncStore implements Store {
+    readonly shared = true;
     #inner = new MapStore();
     async apply(batch: StoreCommand[]): Promise<ApplyResult> {
       return this.#inner.apply(batch);
@@ -185,6 +186,28 @@ export async function sessionCore(): Promise<void> {
       }
       fail(_message: string): string {
         return '';
+      }
+      lockKey(): string | null {
+        return null;
+      }
+    },
+    NativeSweepPlan: class {
+      constructor(_shared: boolean, _wipe: number) {}
+      timerMs(): number {
+        return 0;
+      }
+      claim(_now: number): number {
+        return 0;
+      }
+      finished(_now: number, _more: number): void {}
+    },
+    NativeSweepTick: class {
+      step(): number {
+        return -1;
+      }
+      record(_more: number): void {}
+      backlog(): boolean {
+        return false;
       }
     },
     openRemote: () => engine,

@@ -1,0 +1,3 @@
+// Types of `require('session-core-wasm/driver')`: those of the shared driver, session-core-driver.
+import driver = require('session-core-driver');
+export = driver;

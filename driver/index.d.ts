@@ -1,0 +1,333 @@
+// Types of session-core-driver (ES modules): the backend-agnostic JavaScript driver of session-core.
+import { EventEmitter } from 'node:events';
+
+/** A value of `d`: strings, finite numbers, booleans; `null` deletes the key in `set`. */
+export type DataValue = string | number | boolean | null;
+
+/** Session data as stored (no `null` values). */
+export type SessionData = Record<string, string | number | boolean>;
+
+/** A session, as `get`, `set`, `touch` and `setTtl` return it. */
+export interface Session {
+  /** The user id. */
+  id: string;
+  /** Reads: for `get`, as it was before this read. */
+  r: number;
+  /** Writes. */
+  w: number;
+  /** The TTL in seconds; for a `no_resave` session, what remains (rounded up). */
+  ttl: number;
+  /** Whole seconds since the last access before this call. */
+  idle: number;
+  /** The client address given to `create`. */
+  ip: string;
+  /** The data; absent when the session has none. */
+  d?: SessionData;
+  /** Present (and true) only for sessions whose expiry does not slide. */
+  no_resave?: true;
+}
+
+/** A session in a listing (`soapp`, `soid`), with its non-secret handle. */
+export interface ListedSession extends Session {
+  /** A name for the session that is not its token: `kill({app, handle})` accepts it. */
+  handle: string;
+}
+
+export interface CreateOptions {
+  /** `[A-Za-z0-9_-]`, 3–20 characters. */
+  app: string;
+  /** The user id: 1–128 characters, no control characters (an integer is taken as text). */
+  id: string | number;
+  /** The client address: 1–39 characters. */
+  ip: string;
+  /** Idle TTL in seconds, 10–31536000 (default 7200). */
+  ttl?: number | string;
+  /** Initial data. */
+  d?: Record<string, DataValue>;
+  /** When true, the session ends `ttl` seconds after creation, however active. */
+  no_resave?: boolean;
+  /** An absolute lifetime in seconds (10–31536000): the session ends then at the latest. */
+  lifetime?: number | string;
+}
+
+export interface TokenOptions {
+  app: string;
+  /** 64 characters of `[A-Za-z0-9]`. */
+  token: string;
+}
+
+export interface SetOptions extends TokenOptions {
+  /** Merged into the stored data: a `null` value deletes its key. At least one key. */
+  d: Record<string, DataValue>;
+}
+
+export interface SetTtlOptions extends TokenOptions {
+  /** The new TTL in seconds, 10–31536000. */
+  ttl: number | string;
+}
+
+export type KillOptions = TokenOptions | { app: string; handle: string };
+
+/** `dt` (or redis-sessions' older `deltaTime`): whole seconds, at least 10. */
+export type DeltaOptions =
+  | { app: string; dt: number | string }
+  | { app: string; deltaTime: number | string };
+
+export interface IdOptions {
+  app: string;
+  id: string | number;
+}
+
+export interface SweepOptions {
+  /** Only this app (default: every app). */
+  app?: string;
+  /** At most this many sessions, 1–10000 (default 1000). */
+  limit?: number;
+}
+
+/** The error names: redis-sessions' three, and session-core's own. */
+export type ErrorName =
+  | 'missingParameter'
+  | 'invalidFormat'
+  | 'invalidValue'
+  | 'storeError'
+  | 'conflict'
+  | 'tooLarge';
+
+/** The error every operation rejects with. */
+export declare class SessionError extends Error {
+  constructor(name: ErrorName, message: string, field?: string);
+  name: ErrorName;
+  /** The same as `name`. */
+  code: ErrorName;
+  /** The input field at fault, when there is one (e.g. "app", "d"). */
+  field?: string;
+}
+
+/** Why a session ended. */
+export type DestroyReason = 'kill' | 'killsoid' | 'killall' | 'regenerate' | 'expired';
+
+/** What listeners of 'created', 'destroyed' and 'expired' receive. */
+export interface SessionEvent {
+  type: 'created' | 'destroyed';
+  app: string;
+  id: string;
+  /** The session's handle (never its token). */
+  handle: string;
+  /** On `destroyed` only. */
+  reason?: DestroyReason;
+}
+
+// ---- The store interface (the wire format of the core's wire.rs) ----------------------------
+
+/** `"any"`, `"absent"`, or the version the record must be at. */
+export type Expect = 'any' | 'absent' | number;
+
+export type StoreCommand =
+  | { op: 'get'; key: string }
+  | { op: 'put'; key: string; value: string; ttlMs: number; expect: Expect }
+  | { op: 'delete'; key: string; expect: Expect }
+  | { op: 'zadd'; key: string; member: string; score: number }
+  | { op: 'zrem'; key: string; member: string }
+  | { op: 'zrange'; key: string; min: number; max: number; limit: number | null; rev: boolean }
+  | { op: 'zcount'; key: string; min: number; max: number }
+  | { op: 'zremIfEmpty'; key: string; member: string; watched: string };
+
+/**
+ * One reply per command, in order: `get` → `null` or `{value, version}`; `put`, `zadd` →
+ * anything; `delete`, `zrem`, `zremIfEmpty` → whether something was removed; `zrange` →
+ * `[[member, score], …]`; `zcount` → a number.
+ */
+export type StoreReply =
+  | null
+  | boolean
+  | number
+  | { value: string; version: number }
+  | Array<[string, number]>
+  | unknown;
+
+export type ApplyResult = StoreReply[] | { conflict: true };
+
+/** A store written in JavaScript. */
+export interface Store {
+  /**
+   * Applies a batch all or nothing: if any `put` or `delete` expectation fails, apply nothing
+   * and return `{conflict: true}`; otherwise run the commands in order and return one reply
+   * each. Throwing (or rejecting) fails the operation with `storeError`.
+   */
+  apply(batch: StoreCommand[]): ApplyResult | Promise<ApplyResult>;
+  /** Optional: what `sessions.ping()` answers. */
+  ping?(): unknown;
+  /** Optional: called by `sessions.quit()`. */
+  quit?(): unknown;
+  /**
+   * Optional: `true` when other processes use the same store (a database, a shared service).
+   * session-core then sweeps it on a timer, every `wipe` seconds, as it sweeps Redis; otherwise
+   * (a store only this process uses) in small steps inside calls.
+   */
+  readonly shared?: boolean;
+}
+
+/** Code-point order (= UTF-8 byte order): how stores sort sorted-set members of equal score. */
+export declare function compareMembers(a: string, b: string): number;
+
+/** The reference store: records and sorted sets in Maps. */
+export declare class MapStore implements Store {
+  records: Map<string, { value: string; version: number }>;
+  zsets: Map<string, Map<string, number>>;
+  apply(batch: StoreCommand[]): ApplyResult;
+}
+
+// ---- Sessions ----------------------------------------------------------------------------
+
+export interface SessionsOptions {
+  /**
+   * Sessions in Redis (or Valkey), shared by every process that uses the same Redis:
+   * `redis://[username:password@]host:port[/db]`. The first call connects. Not with `store`.
+   * (session-core's napi package only.)
+   */
+  redis?: string;
+  /** A store written in JavaScript; without one (or `redis`), the embedded memory store is used. */
+  store?: Store;
+  /** The clock, in milliseconds since the epoch (default `Date.now`): tests move it. */
+  clock?: () => number;
+  /** The key prefix for Redis and for stores with string keys (default "rs"). */
+  namespace?: string;
+  /**
+   * 0 turns automatic sweeping off (as in redis-sessions). For a store shared by many
+   * processes (`redis`, or a `store` with `shared: true`), the seconds between timed sweeps
+   * (default 600, at least 10); other stores sweep in small steps inside calls instead.
+   */
+  wipe?: number;
+  /** false turns automatic sweeping off. */
+  autoSweep?: boolean;
+}
+
+type EventName = 'created' | 'destroyed' | 'expired';
+
+export interface Sessions extends EventEmitter {
+  create(options: CreateOptions): Promise<{ token: string }>;
+  get(options: TokenOptions): Promise<Session | null>;
+  set(options: SetOptions): Promise<Session | null>;
+  touch(options: TokenOptions): Promise<Session | null>;
+  setTtl(options: SetTtlOptions): Promise<Session | null>;
+  regenerate(options: TokenOptions): Promise<{ token: string } | null>;
+  kill(options: KillOptions): Promise<{ kill: number }>;
+  activity(options: DeltaOptions): Promise<{ activity: number }>;
+  soapp(options: DeltaOptions): Promise<{ sessions: ListedSession[] }>;
+  soid(options: IdOptions): Promise<{ sessions: ListedSession[] }>;
+  killsoid(options: IdOptions): Promise<{ kill: number }>;
+  killall(options: { app: string }): Promise<{ kill: number }>;
+  sweep(options?: SweepOptions): Promise<{ swept: number; more: boolean }>;
+  /** "PONG"; with `redis`, once Redis answered (it connects first if needed). */
+  ping(): Promise<unknown>;
+  /** Stops timed sweeping and closes the store (with `redis`, the connection: later calls reject). */
+  quit(): Promise<void>;
+
+  on(event: EventName, listener: (event: SessionEvent) => void): this;
+  on(event: 'error', listener: (error: unknown) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: EventName, listener: (event: SessionEvent) => void): this;
+  once(event: 'error', listener: (error: unknown) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export interface SessionsConstructor {
+  new (options?: SessionsOptions): Sessions;
+  readonly prototype: Sessions;
+}
+
+// ---- Backends and factories ----------------------------------------------------------------
+
+/** An answer of the native engine: a result and its events, or an error and its events. */
+export type Answer =
+  | { done: unknown; events: SessionEvent[] }
+  | { error: { name: ErrorName; message: string; field?: string }; events: SessionEvent[] };
+
+/** An engine that reaches its store by itself and runs whole operations asynchronously. */
+export interface RemoteEngine {
+  /** Resolves to the parsed answer (it rejects only if the engine itself fails). */
+  call(op: string, inputJson: string, now: number): Promise<Answer>;
+  /** Resolves to the answer of a ping (`{done: "PONG", events: []}`). */
+  ping(): Promise<Answer>;
+  quit(): void;
+}
+
+/** The native backend interface (the napi addon, or the wasm module). */
+export interface Backend {
+  NativeSessions: new (namespace: string, autoSweep: boolean) => {
+    call(op: string, inputJson: string, now: number): string;
+  };
+  NativeOp: new (op: string, inputJson: string, now: number, namespace: string) => {
+    start(): string;
+    resume(repliesJson: string): string;
+    fail(message: string): string;
+    /**
+     * The handle of the one session the operation updates (the driver queues operations with
+     * the same key behind each other), or null/undefined.
+     */
+    lockKey(): string | null | undefined;
+  };
+  /** The core's sweep policy for one Sessions: `shared` store or not, `wipe` (-1: not given, 0: off). */
+  NativeSweepPlan: new (shared: boolean, wipe: number) => {
+    /** The period of timed sweeps in ms; 0: no timer. */
+    timerMs(): number;
+    /** The `limit` of an in-call step due at `now`; 0: none. */
+    claim(now: number): number;
+    /** The outcome of a claimed step: 1 more work, 0 none, -1 failed. */
+    finished(now: number, more: number): void;
+  };
+  /** One tick of timed sweeping. */
+  NativeSweepTick: new () => {
+    /** The next step's `limit`, or -1 when the tick is over. */
+    step(): number;
+    /** The step's outcome: 1 more work, 0 none, -1 failed. */
+    record(more: number): void;
+    /** True when the tick ran out of steps with work left: run the next one soon. */
+    backlog(): boolean;
+  };
+  /**
+   * Optional: for options that name a store the engine reaches by itself (the napi
+   * package's `redis`), that engine; `undefined` for any other options.
+   */
+  openRemote?: (options: SessionsOptions) => RemoteEngine | undefined;
+}
+
+export declare function makeSessionsClass(backend: Backend): SessionsConstructor;
+
+/** redis-sessions' constructor options. */
+export interface RedisSessionsOptions {
+  host?: string;
+  port?: number;
+  namespace?: string;
+  /** Seconds between timed sweeps (default 600, at least 10); 0 turns them off. */
+  wipe?: number;
+  /** node-redis' options: `url`, or `username`, `password`, `database` with `host`/`port`. */
+  options?: {
+    url?: string;
+    username?: string;
+    password?: string;
+    database?: number;
+    socket?: { tls?: boolean; [key: string]: unknown };
+    [key: string]: unknown;
+  };
+}
+
+/** What the connect function of the compatibility shell receives. */
+export type RedisConnection =
+  | { url: string; options: Record<string, unknown> }
+  | { host: string; port: number; options: Record<string, unknown> };
+
+export interface RedisSessionsConstructor {
+  new (options?: RedisSessionsOptions): Sessions;
+  readonly prototype: Sessions;
+}
+
+/**
+ * The redis-sessions class over `sessions`: `connect(connection)` returns the `Sessions`
+ * options that reach that Redis (`{ redis: url }` in the napi package, or `{ store }`).
+ */
+export declare function makeRedisSessionsClass(
+  sessions: SessionsConstructor,
+  connect?: (connection: RedisConnection) => SessionsOptions,
+): RedisSessionsConstructor;
