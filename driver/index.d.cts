@@ -25,6 +25,8 @@ declare namespace driver {
   type IdOptions = D.IdOptions;
   type KillOptions = D.KillOptions;
   type ListedSession = D.ListedSession;
+  type Listing = D.Listing;
+  type PageOptions = D.PageOptions;
   type RedisConnection = D.RedisConnection;
   type RedisSessionsConstructor = D.RedisSessionsConstructor;
   type RedisSessionsOptions = D.RedisSessionsOptions;

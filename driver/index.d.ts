@@ -78,10 +78,29 @@ export interface IdOptions {
   id: string | number;
 }
 
+/**
+ * One page of a listing (`soapp`, `soid`): at most `limit` sessions (1–10000), after `cursor`
+ * (the `cursor` of the previous page of the same listing). A cursor alone continues in pages
+ * of 10000.
+ */
+export interface PageOptions {
+  limit?: number | string;
+  cursor?: string;
+}
+
+/**
+ * A listing's answer. With a `limit`, `cursor` is present when more sessions remain: pass it
+ * back for the next page. A page may be short, even empty, and still have one.
+ */
+export interface Listing {
+  sessions: ListedSession[];
+  cursor?: string;
+}
+
 export interface SweepOptions {
   /** Only this app (default: every app). */
   app?: string;
-  /** At most this many sessions, 1–10000 (default 1000). */
+  /** At most this many index entries examined, 0–10000 (default 1000); 0 is a probe: nothing is removed, `more` says whether a sweep has work. */
   limit?: number;
 }
 
@@ -214,8 +233,10 @@ export interface Sessions extends EventEmitter {
   regenerate(options: TokenOptions): Promise<{ token: string } | null>;
   kill(options: KillOptions): Promise<{ kill: number }>;
   activity(options: DeltaOptions): Promise<{ activity: number }>;
-  soapp(options: DeltaOptions): Promise<{ sessions: ListedSession[] }>;
-  soid(options: IdOptions): Promise<{ sessions: ListedSession[] }>;
+  /** Sessions accessed within `dt`: all of them (most recent first), or a page with `limit`. */
+  soapp(options: DeltaOptions & PageOptions): Promise<Listing>;
+  /** One user's sessions: all of them (oldest first), or a page with `limit`. */
+  soid(options: IdOptions & PageOptions): Promise<Listing>;
   killsoid(options: IdOptions): Promise<{ kill: number }>;
   killall(options: { app: string }): Promise<{ kill: number }>;
   sweep(options?: SweepOptions): Promise<{ swept: number; more: boolean }>;

@@ -54,6 +54,17 @@ fn main() {
     }
     let core = (live() - before) as f64 / N as f64;
 
+    // A listing page of the largest limit, as the REST server answers it: the page (its
+    // sessions) and its JSON text, both alive at once: the peak a listing costs.
+    let page = session_core::ops::page::LIMIT_MAX;
+    let before = live();
+    let input = json!({"app": "bench", "dt": 86_400, "limit": page});
+    let answer = sessions.respond("soapp", &input).unwrap();
+    let text = answer.to_json_text();
+    let per_listed = (live() - before) as f64 / f64::from(page);
+    let text_per_listed = text.len() as f64 / f64::from(page);
+    drop((answer, text));
+
     let before = live();
     let mut plain = HashMap::new();
     let d: Map<String, Value> = json!({"theme": "dark", "cart": 3, "admin": false})
@@ -91,5 +102,9 @@ fn main() {
     println!(
         "\nsession-core keeps {:.1}× less than the baseline",
         baseline / core
+    );
+    println!(
+        "\na listing page of {page} sessions at its peak (the page and its JSON text): \
+         {per_listed:.0} bytes per listed session, {text_per_listed:.0} of them the JSON"
     );
 }

@@ -10,7 +10,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
-use serde_json::json;
+use serde_json::{Value, json};
+use session_core::Response as SessionResponse;
+use session_core::host::write_listed_items;
 use session_core::rest::{self, Auth, Call, Counters, Endpoint, Reply, RestError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,6 +111,9 @@ async fn run(app: &App, call: &Call, query: Option<&str>, body: Body) -> Respons
     let input = match call.input(query, &bytes) {
         Ok(mut input) => {
             call.cap_listing(&mut input, app.max_list);
+            if app.max_list == 0 && whole_listing(call, &input) {
+                return stream_listing(app, call, input).await;
+            }
             input
         }
         Err(e) => {
@@ -119,6 +124,77 @@ async fn run(app: &App, call: &Call, query: Option<&str>, body: Body) -> Respons
     let result = app.backend.call(call.op(), &input).await;
     app.metrics.record(call.metric(), result.is_ok());
     respond(rest::respond(result.as_ref()))
+}
+
+/// Whether a request asks for a whole listing (`soapp` or `soid` without `limit` or `cursor`).
+fn whole_listing(call: &Call, input: &Value) -> bool {
+    matches!(call.op(), "soapp" | "soid")
+        && ["limit", "cursor"]
+            .iter()
+            .all(|k| input.get(k).is_none_or(Value::is_null))
+}
+
+/// A whole listing with no cap (`--max-list 0`), in bounded memory: the core answers it in
+/// pages of the largest limit, and each page is written to the response as it comes, so the
+/// server holds one page at a time, never the whole listing. A listing that fits in one page
+/// is answered as usual. If the store fails after the first page, the response is cut short
+/// (the connection closes before the JSON ends), never silently incomplete.
+async fn stream_listing(app: &App, call: &Call, mut input: Value) -> Response {
+    input["limit"] = Value::from(session_core::ops::page::LIMIT_MAX);
+    let first = app.backend.call(call.op(), &input).await;
+    app.metrics.record(call.metric(), first.is_ok());
+    let (page, cursor) = match first {
+        Ok(SessionResponse::Page(p)) => match p.cursor.clone() {
+            Some(cursor) => (p, cursor),
+            None => return respond(rest::respond(Ok(&SessionResponse::Page(p)))),
+        },
+        other => return respond(rest::respond(other.as_ref())),
+    };
+    let mut text = String::from("{\"sessions\":[");
+    write_listed_items(&mut text, &page.sessions);
+    let mut written = !page.sessions.is_empty();
+    drop(page);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    let backend = app.backend.clone();
+    let op = call.op().to_owned();
+    tokio::spawn(async move {
+        if tx.send(Ok(Bytes::from(text))).await.is_err() {
+            return;
+        }
+        let mut cursor = Some(cursor);
+        while let Some(c) = cursor.take() {
+            input["cursor"] = Value::String(c);
+            let chunk = match backend.call(&op, &input).await {
+                Ok(SessionResponse::Page(p)) => {
+                    let mut text = String::new();
+                    if written && !p.sessions.is_empty() {
+                        text.push(',');
+                    }
+                    write_listed_items(&mut text, &p.sessions);
+                    written |= !p.sessions.is_empty();
+                    cursor = p.cursor;
+                    if cursor.is_none() {
+                        text.push_str("]}");
+                    }
+                    Ok(Bytes::from(text))
+                }
+                Ok(_) => Err(std::io::Error::other("a listing page was not a page")),
+                Err(e) => Err(std::io::Error::other(e.to_string())),
+            };
+            let failed = chunk.is_err();
+            if tx.send(chunk).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// Reads a body of at most the configured size within the configured time: 413 when it is

@@ -295,3 +295,40 @@ fn a_snapshot_survives_a_restart() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("snapshot is not readable"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn with_no_cap_a_listing_larger_than_a_page_is_streamed_whole() {
+    let s = Server::start(&["--max-list", "0"]);
+    let agent = support::agent();
+    let n = session_core::ops::page::LIMIT_MAX as usize + 50;
+    for i in 0..n {
+        let url = s.url(&format!("/big/create/u{}?ip=10.0.0.1", i % 97));
+        let mut r = agent.put(&url).send_empty().unwrap();
+        r.body_mut().read_to_string().unwrap();
+    }
+    let answer = support::raw(
+        s.addr(),
+        &support::request("GET", "/big/soapp?dt=600", &[], None),
+        false,
+    );
+    assert_eq!(answer.status, 200);
+    // Written page by page, so its length is not known up front.
+    assert_eq!(answer.header("transfer-encoding"), Some("chunked"));
+    let listing = answer.json();
+    assert!(
+        listing.get("cursor").is_none(),
+        "a whole listing has no cursor"
+    );
+    let sessions = listing["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), n);
+    let handles: std::collections::HashSet<_> = sessions
+        .iter()
+        .map(|s| s["handle"].as_str().unwrap())
+        .collect();
+    assert_eq!(handles.len(), n, "each session once");
+    // A listing that fits in a page is answered in one piece, in its usual order.
+    let (status, small) = send("GET", &s.url("/big/soid/u1"), None);
+    assert_eq!(status, 200);
+    assert!(small["sessions"].as_array().unwrap().len() > 100);
+    s.stop();
+}

@@ -89,15 +89,21 @@ impl Response {
 
 /// Writes `{"sessions":[...]` (the caller closes the object).
 fn write_listed(out: &mut String, list: &[crate::session::Listed]) {
-    out.reserve(list.len() * 120);
     out.push_str("{\"sessions\":[");
+    write_listed_items(out, list);
+    out.push(']');
+}
+
+/// Appends the sessions of a listing as JSON objects separated by commas, as they appear in
+/// `{"sessions":[...]}`: for a host that streams a listing page by page.
+pub fn write_listed_items(out: &mut String, list: &[crate::session::Listed]) {
+    out.reserve(list.len() * 120);
     for (i, l) in list.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         write_session(out, &l.session, Some(&l.handle));
     }
-    out.push(']');
 }
 
 /// Writes a session as `{id, r, w, ttl, idle, ip, d?, no_resave?, handle?}`.

@@ -1,6 +1,6 @@
 //! [`Members`]: a sorted set of handles that usually holds a few, such as one user's sessions.
 
-use super::order::{Order, in_member_order};
+use super::order::{NO_SCORE, Order, Score, in_member_order};
 use hashbrown::HashMap;
 use std::cmp::Ordering;
 
@@ -18,7 +18,7 @@ pub(crate) enum Members {
 
 #[derive(Debug, Default)]
 pub(crate) struct Large {
-    scores: HashMap<u32, Option<u64>>,
+    scores: HashMap<u32, Score>,
     order: Order,
 }
 
@@ -52,15 +52,15 @@ impl Members {
                 }
                 let mut large = Box::<Large>::default();
                 for &(s, i) in v.iter() {
-                    large.scores.insert(i, Some(s));
+                    large.scores.insert(i, s);
                     large.order.insert(s, i);
                 }
                 *self = Members::Large(large);
                 self.add(slot, score)
             }
             Members::Large(l) => {
-                let at = l.scores.entry(slot).or_default();
-                let added = at.is_none();
+                let at = l.scores.entry(slot).or_insert(NO_SCORE);
+                let added = *at == NO_SCORE;
                 l.order.rescore(at, slot, score);
                 added
             }

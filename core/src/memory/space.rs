@@ -11,7 +11,7 @@
 
 use super::members::Members;
 use super::names::Names;
-use super::order::Order;
+use super::order::{NO_SCORE, Order, Score};
 use super::recency::Recency;
 use crate::store::{Member, Stored};
 use crate::token::{HANDLE_BYTES, Handle};
@@ -72,23 +72,35 @@ impl RecordBytes {
 }
 
 /// What is stored under one handle.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct HandleSlot {
     /// The record's bytes, when `version > 0`.
     value: RecordBytes,
     /// The record's version; 0: no record.
     version: u64,
-    /// Score in `_expiry`.
-    expiry: Option<u64>,
-    /// Score in `_issued`.
-    issued: Option<u64>,
+    /// Score in `_expiry` ([`NO_SCORE`]: not in it).
+    expiry: Score,
+    /// Score in `_issued` ([`NO_SCORE`]: not in it).
+    issued: Score,
     /// How many `us:<id>` sets hold the handle.
     lists: u32,
 }
 
+impl Default for HandleSlot {
+    fn default() -> Self {
+        Self {
+            value: RecordBytes::default(),
+            version: 0,
+            expiry: NO_SCORE,
+            issued: NO_SCORE,
+            lists: 0,
+        }
+    }
+}
+
 impl HandleSlot {
     fn is_empty(&self) -> bool {
-        self.version == 0 && self.expiry.is_none() && self.issued.is_none() && self.lists == 0
+        self.version == 0 && self.expiry == NO_SCORE && self.issued == NO_SCORE && self.lists == 0
     }
 }
 
@@ -330,11 +342,11 @@ impl Space {
                     format!("v{} {:?}", slot.version, slot.value.as_slice()),
                 ));
             }
-            if let Some(s) = slot.expiry {
-                expiry.push(format!("{h}={s}"));
+            if slot.expiry != NO_SCORE {
+                expiry.push(format!("{h}={}", slot.expiry));
             }
-            if let Some(s) = slot.issued {
-                issued.push(format!("{h}={s}"));
+            if slot.issued != NO_SCORE {
+                issued.push(format!("{h}={}", slot.issued));
             }
         }
         let mut active = Vec::new();

@@ -245,11 +245,27 @@ pub(crate) fn read_answer(s: &mut TcpStream) -> Raw {
             (k.trim().to_ascii_lowercase(), v.trim().to_owned())
         })
         .collect();
+    let mut body = buf[head_end + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v == "chunked")
+    {
+        // Read to the end of the chunks (the terminating 0-size chunk), then decode them.
+        while !body.ends_with(b"0\r\n\r\n") {
+            let n = s.read(&mut chunk).unwrap();
+            assert!(n > 0, "the connection closed inside a chunked body");
+            body.extend_from_slice(&chunk[..n]);
+        }
+        return Raw {
+            status,
+            headers,
+            body: dechunk(&body),
+        };
+    }
     let length: usize = headers
         .iter()
         .find(|(k, _)| k == "content-length")
         .map_or(0, |(_, v)| v.parse().unwrap());
-    let mut body = buf[head_end + 4..].to_vec();
     while body.len() < length {
         let n = s.read(&mut chunk).unwrap();
         assert!(n > 0, "the connection closed inside the body");
@@ -260,6 +276,20 @@ pub(crate) fn read_answer(s: &mut TcpStream) -> Raw {
         status,
         headers,
         body,
+    }
+}
+
+/// The data of a chunked body.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line = raw.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..line]).unwrap(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&raw[line + 2..line + 2 + size]);
+        raw = &raw[line + 2 + size + 2..];
     }
 }
 
