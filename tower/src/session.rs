@@ -135,20 +135,19 @@ impl RequestState {
 
     /// Reads the session once per request (the counted read), on first need.
     async fn load(&self) -> Result<(), SessionError> {
-        let token = {
+        let handle = {
             let mut st = self.lock();
             if !matches!(st.current, Current::Unknown) {
                 return Ok(());
             }
             match &st.token {
-                Some(t) => t.clone(),
+                Some(t) => t.handle(),
                 None => {
                     st.current = Current::Absent;
                     return Ok(());
                 }
             }
         };
-        let handle = token.handle();
         let found = match self.run(Request::Get(self.config.app()?, handle)).await? {
             session_core::Response::Session(s) => s,
             other => return Err(unexpected(&other)),
