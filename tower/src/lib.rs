@@ -56,6 +56,8 @@
 //! [tower]: https://docs.rs/tower
 //! [axum]: https://docs.rs/axum
 
+#![forbid(unsafe_code)]
+
 mod backend;
 mod error;
 mod layer;

@@ -245,10 +245,20 @@ impl RequestState {
     }
 }
 
+/// An answer of another kind than the operation gives (which the core never does). Only the
+/// kind is named: an answer may hold a token.
 fn unexpected(r: &session_core::Response) -> SessionError {
+    use session_core::Response as R;
+    let kind = match r {
+        R::Token(_) => "a token",
+        R::Session(_) => "a session",
+        R::Kill(_) => "a kill count",
+        R::Activity(_) => "an activity count",
+        R::Sessions(_) => "a listing",
+        R::Swept(_) => "a sweep",
+    };
     SessionError::Store(session_core::Error::store(format!(
-        "the core answered with an unexpected shape: {}",
-        r.to_json()
+        "the core answered with {kind}, which this call does not give"
     )))
 }
 
@@ -267,7 +277,9 @@ fn unexpected(r: &session_core::Response) -> SessionError {
 /// answers with a server error (5xx). If it fails, the response becomes a 503 (store) or
 /// 500; call [`save`](Self::save) in the handler to see the error there instead.
 ///
-/// `log_in`, `log_out`, `log_out_everywhere` act on the store at once.
+/// `log_in`, `log_out`, `log_out_everywhere` act on the store at once. A `Session` may be
+/// cloned into a task the handler spawns, but changes made after the response has left are
+/// not written unless that task calls [`save`](Self::save).
 ///
 /// ```
 /// use axum::{Router, body::Body, http::{Request, header}, routing::{get, post}};
@@ -520,7 +532,10 @@ impl Session {
     /// Sets `key` in `d` to `value`, which must serialize to a string, a finite number or a
     /// boolean (anything else is an [`InvalidValue`](SessionError::InvalidValue) error, and
     /// nothing changes). Written after the handler; a value equal to the stored one is no
-    /// change. Without a session: [`NotAuthenticated`](SessionError::NotAuthenticated).
+    /// change. The core's size limits (keys of at most 256 bytes, 4,096 keys, 64 KiB in all)
+    /// are checked when the changes are written: [`save`](Self::save) shows a breach to the
+    /// handler as an [`Input`](SessionError::Input) error (`tooLarge`). Without a session:
+    /// [`NotAuthenticated`](SessionError::NotAuthenticated).
     ///
     /// ```
     /// use session_core_tower::{Session, SessionError};
