@@ -10,7 +10,9 @@
 //! `BENCH_SECONDS` (default 8) after a second of warm-up; twice, in alternating order, and
 //! the table shows the mean, with the CPU each request cost in the server, in redis-server
 //! (INFO cpu) and in this load process. Afterwards it reads every session's counter back:
-//! their sum must equal the bumps answered (none lost).
+//! their sum must equal the bumps answered (none lost). Last, the lost-update probe: two
+//! processes of each Redis app, 400 concurrent requests each setting another key of one
+//! session; how many keys are missing.
 //!
 //! Run: `npm run bench` at the repository root, or `cargo bench -p session-core-tower-bench`.
 
@@ -124,10 +126,28 @@ fn core_app(layer: session_core_tower::SessionLayer) -> Router {
     async fn count(session: RequireSession) -> Result<String, SessionError> {
         Ok(session.get::<i64>("n")?.unwrap_or(0).to_string())
     }
+    async fn mark(
+        session: RequireSession,
+        Path(k): Path<usize>,
+    ) -> Result<&'static str, SessionError> {
+        session.insert(format!("m{k}"), true)?;
+        Ok("ok")
+    }
+    async fn marks(session: RequireSession, Path(n): Path<usize>) -> Result<String, SessionError> {
+        let mut present = Vec::new();
+        for k in 0..n {
+            if session.get::<bool>(&format!("m{k}"))?.is_some() {
+                present.push(k.to_string());
+            }
+        }
+        Ok(present.join(","))
+    }
     Router::new()
         .route("/login/{i}", post(log_in))
         .route("/bump", get(bump))
         .route("/n", get(count))
+        .route("/mark/{k}", post(mark))
+        .route("/marks/{n}", get(marks))
         .layer(layer.secure(false))
 }
 
@@ -172,6 +192,25 @@ fn ts_app<S: tower_sessions::SessionStore + Clone>(store: S) -> Router {
             .unwrap_or(0);
         Ok(n.to_string())
     }
+    async fn mark(session: Session, Path(k): Path<usize>) -> StatusCode {
+        match session.insert(&format!("m{k}"), true).await {
+            Ok(()) => StatusCode::OK,
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    async fn marks(session: Session, Path(n): Path<usize>) -> Result<String, StatusCode> {
+        let mut present = Vec::new();
+        for k in 0..n {
+            let v: Option<bool> = session
+                .get(&format!("m{k}"))
+                .await
+                .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+            if v.is_some() {
+                present.push(k.to_string());
+            }
+        }
+        Ok(present.join(","))
+    }
     let layer = SessionManagerLayer::new(store)
         .with_secure(false)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(2)));
@@ -179,6 +218,8 @@ fn ts_app<S: tower_sessions::SessionStore + Clone>(store: S) -> Router {
         .route("/login/{i}", post(log_in))
         .route("/bump", get(bump))
         .route("/n", get(count))
+        .route("/mark/{k}", post(mark))
+        .route("/marks/{n}", get(marks))
         .layer(layer)
 }
 
@@ -367,6 +408,55 @@ async fn total(addr: &str, cookies: &[String]) -> i64 {
     sum
 }
 
+/// Lost updates: two processes of one app on one Redis, `MARKS` requests each setting a
+/// different key of ONE session, 32 connections per process at once. Returns how many keys
+/// are missing afterwards among the requests answered 200, and how many were not answered
+/// 200 (a refusal the client sees, not a silent loss).
+async fn lost_updates(one: &str, two: &str) -> (usize, usize) {
+    const MARKS: usize = 400;
+    let mut sender = connect(one).await;
+    let (status, cookie, _) = send(&mut sender, "POST", "/login/0", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let cookie = Arc::new(cookie.unwrap());
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for c in 0..64 {
+        let addr = if c % 2 == 0 { one } else { two };
+        let mut sender = connect(addr).await;
+        let (cookie, next) = (cookie.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut refused = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= MARKS {
+                    return refused;
+                }
+                let path = format!("/mark/{k}");
+                let (status, _, _) = send(&mut sender, "POST", &path, Some(&cookie)).await;
+                if status != StatusCode::OK {
+                    refused.push(k);
+                }
+            }
+        }));
+    }
+    let mut refused = std::collections::HashSet::new();
+    for t in tasks {
+        refused.extend(t.await.unwrap());
+    }
+    let path = format!("/marks/{MARKS}");
+    let (status, _, body) = send(&mut sender, "GET", &path, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let present: std::collections::HashSet<usize> = std::str::from_utf8(&body)
+        .unwrap()
+        .split(',')
+        .filter_map(|k| k.parse().ok())
+        .collect();
+    let lost = (0..MARKS)
+        .filter(|k| !refused.contains(k) && !present.contains(k))
+        .count();
+    (lost, refused.len())
+}
+
 fn orchestrate() {
     let seconds: f64 = std::env::var("BENCH_SECONDS")
         .ok()
@@ -451,6 +541,14 @@ fn orchestrate() {
             let sum = total(&s.addr, &cookies[i]).await;
             let lost = answered[i] as i64 - sum;
             println!("{name}, {store}: {} bumps answered, the counters sum to {sum} ({lost} lost)", answered[i]);
+        }
+        println!();
+        println!("Lost updates: 2 processes of one app on one Redis, 400 concurrent requests each setting another key of one session:");
+        for i in [3, 4] {
+            let (kind, name, store) = KINDS[i];
+            let second = start(kind, &redis.url());
+            let (lost, refused) = lost_updates(&servers[i].addr, &second.addr).await;
+            println!("  {name}, {store}: {lost} of 400 keys lost silently; {refused} requests refused (not 200)");
         }
     });
 }
