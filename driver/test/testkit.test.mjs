@@ -124,3 +124,22 @@ describe('the store kit', () => {
     assert.deepEqual(['😀', '\uff61', 'b', 'a'].sort(compareMembers), ['a', 'b', '\uff61', '😀']);
   });
 });
+
+test('MAX_BATCH is the largest batch the engine sends: a sweep of 10,000 expired sessions', async () => {
+  const { Sessions } = await import('session-core');
+  let largest = 0;
+  const map = new MapStore();
+  const store = {
+    apply(batch) {
+      largest = Math.max(largest, batch.length);
+      return map.apply(batch);
+    },
+  };
+  let now = 1_700_000_000_000;
+  const sessions = new Sessions({ store, clock: () => now, wipe: 0 });
+  for (let i = 0; i < 10_000; i++) await sessions.create({ app: 'big', id: `user${i}`, ip: '::1', ttl: 10 });
+  now += 11_000;
+  largest = 0;
+  assert.deepEqual(await sessions.sweep({ app: 'big', limit: 10_000 }), { swept: 10_000, more: false });
+  assert.equal(largest, MAX_BATCH);
+});
