@@ -30,7 +30,11 @@ export { MapStore, SessionError } from 'session-core-driver';
 export { DurableObjectStore } from './durable-object-store.js';
 export type { DurableObjectStorageLike } from './durable-object-store.js';
 
-/** Sessions: the embedded memory store by default, or `new Sessions({ store })`. */
+/**
+ * Sessions: the embedded memory store by default, or `new Sessions({ store })`. On the web
+ * entry, constructing one before `init()` throws an Error with code
+ * `ERR_SESSION_CORE_WASM_NOT_INITIALISED`.
+ */
 export declare const Sessions: SessionsConstructor;
 export type Sessions = SessionsInstance;
 export default Sessions;

@@ -18,10 +18,12 @@ let ready = false;
 let loading = null;
 
 function notReady() {
-  return new Error(
+  const err = new Error(
     'session-core-wasm is not initialised: `await init()` (or call `initSync(module)`) before `new Sessions()`. ' +
       'init() loads the .wasm: from next to the package with no argument, or from the WebAssembly.Module, bytes, Response or URL you give it.',
   );
+  err.code = 'ERR_SESSION_CORE_WASM_NOT_INITIALISED';
+  return err;
 }
 
 /** The native engine (the wasm module's classes, guarded), for the Worker's modules too. */

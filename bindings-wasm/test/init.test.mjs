@@ -105,12 +105,14 @@ describe('before and around init', () => {
     const out = await inFreshProcess(`
       const errors = [];
       for (const make of [() => new web.Sessions(), () => new web.Sessions({ store: new web.MapStore() })]) {
-        try { make(); } catch (e) { errors.push(e.message); }
+        try { make(); } catch (e) { errors.push(e.code + ': ' + e.message); }
       }
       return errors;`);
     assert.equal(served, before, 'no request for the .wasm');
     assert.equal(out.length, 2);
-    for (const message of out) assert.match(message, /^session-core-wasm is not initialised: `await init\(\)` \(or call `initSync\(module\)`\) before `new Sessions\(\)`/);
+    for (const message of out) {
+      assert.match(message, /^ERR_SESSION_CORE_WASM_NOT_INITIALISED: session-core-wasm is not initialised: `await init\(\)` \(or call `initSync\(module\)`\) before `new Sessions\(\)`/);
+    }
   });
 
   test('concurrent init() calls share one load; later ones resolve at once', async () => {
