@@ -14,23 +14,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopByPid, track } from './processes.mjs';
 
 const HOST = '127.0.0.1';
 const NOT_INSTALLED =
   'redis-server is not installed (not on PATH). The Redis tests need a real server: install it ' +
   '(Debian/Ubuntu: apt-get install -y redis-server) and run the tests again.';
-
-/** Every server still running, killed if the process exits without stopping them. */
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 /** A free TCP port on the loopback interface (the OS picks it). */
 export function sparePort() {
@@ -158,13 +147,12 @@ export class RedisServer {
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };
-      running.delete(child);
     });
     const err = await spawned;
     if (err !== null) {
       throw err.code === 'ENOENT' ? new Error(NOT_INSTALLED) : new Error(`cannot run redis-server: ${err.message}`);
     }
-    running.add(child);
+    track(child, 'SIGKILL');
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (exited !== null) {
@@ -189,12 +177,7 @@ export class RedisServer {
     const child = this.child;
     if (child === null) return;
     this.child = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid, 'SIGKILL');
-      await gone;
-    }
-    running.delete(child);
+    await stopByPid(child, 'SIGKILL');
   }
 
   /** Stops it and removes its temp dir. */
