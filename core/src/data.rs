@@ -284,6 +284,21 @@ mod tests {
         assert!(e.to_string().starts_with("d key is too long: 257 bytes"));
     }
 
+    /// Found by the `merge` fuzz target: a merge re-parses the stored data, and the parser
+    /// was not exact, so a float of another key could come back one ulp off.
+    #[test]
+    fn floats_of_other_keys_survive_a_merge_exactly() {
+        let x = -2.669_246_698_181_855e-247_f64;
+        let d = Data::merge(None, &Patch::new().set("x", x))
+            .unwrap()
+            .unwrap();
+        let d = Data::merge(Some(&d), &Patch::new().set("y", 1))
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.get("x").and_then(|v| v.as_f64()), Some(x));
+        assert_eq!(d.as_json(), r#"{"x":-2.669246698181855e-247,"y":1}"#);
+    }
+
     #[test]
     fn nested_values_are_refused_by_name() {
         let e = Patch::from_object(obj(json!({"ok": 1, "bad": [1]}))).unwrap_err();
