@@ -26,6 +26,7 @@ declare namespace driver {
   type KillOptions = D.KillOptions;
   type ListedSession = D.ListedSession;
   type RedisConnection = D.RedisConnection;
+  type RedisOptions = D.RedisOptions;
   type RedisSessionsConstructor = D.RedisSessionsConstructor;
   type RedisSessionsOptions = D.RedisSessionsOptions;
   type RemoteEngine = D.RemoteEngine;
