@@ -187,11 +187,27 @@ function redisUrl(connection) {
   return `${scheme}://${auth}${hostPart}:${connection.port}${db}`;
 }
 
+/**
+ * What redis-sessions' connection options give `new Sessions({ redis })`: the URL of
+ * `redisUrl`, with node-redis' TLS material (`options.socket.ca`, `cert`, `key`) when there is
+ * some.
+ */
+function redisConnection(connection) {
+  const url = redisUrl(connection);
+  const socket = connection.options?.socket ?? {};
+  const tls = {};
+  for (const name of ['ca', 'cert', 'key']) {
+    if (socket[name] !== undefined && socket[name] !== null) tls[name] = socket[name];
+  }
+  return Object.keys(tls).length > 0 ? { url, tls } : url;
+}
+
 module.exports = {
   NativeSessions: native.NativeSessions,
   NativeOp: native.NativeOp,
   NativeRedisSessions: native.NativeRedisSessions,
   openRemote,
+  redisConnection,
   redisTarget,
   redisUrl,
 };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { Sessions } from 'session-core';
+import RedisSessions from 'session-core/redis-sessions';
 import { startRedisTls } from '../../tests/js/redis-server.mjs';
 
 const redis = await startRedisTls();
@@ -106,4 +107,11 @@ test('bad redis options are TypeErrors at once', () => {
   ]) {
     assert.throws(() => new Sessions({ redis: redisOption }), TypeError, JSON.stringify(redisOption));
   }
+});
+
+test('the redis-sessions drop-in passes node-redis socket TLS options', async () => {
+  const rs = new RedisSessions({ host: '127.0.0.1', port: redis.tlsPort, options: { socket: { tls: true, ca } } });
+  const { token } = await rs.create({ app: 'shop', id: 'ann', ip: '::1', ttl: 600 });
+  assert.equal((await rs.get({ app: 'shop', token })).id, 'ann');
+  await rs.quit();
 });
