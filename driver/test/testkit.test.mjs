@@ -27,7 +27,7 @@ describe('the store kit', () => {
     for (const v of VECTORS) {
       assert.deepEqual(v, { file: v.file, ...JSON.parse(readFileSync(new URL(v.file, dir), 'utf8')) }, `${v.file} is bundled as it is`);
     }
-    assert.equal(MAX_BATCH, 40_000);
+    assert.equal(MAX_BATCH, 50_000);
   });
 
   // Broken stores, each a MapStore with one rule broken, and the check that must catch it.
