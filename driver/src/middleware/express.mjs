@@ -12,7 +12,9 @@ import { loadSession } from './request-session.mjs';
 
 /** How RequestSession reaches an Express (or plain Node) request and response. */
 const adapter = {
-  ip: (req) => req.ip ?? req.socket?.remoteAddress,
+  // Express's req.ip (which honours 'trust proxy') parses X-Forwarded-For on every read;
+  // without that header it is the socket's address, so that is read directly.
+  ip: (req) => (req.headers['x-forwarded-for'] === undefined ? req.socket?.remoteAddress : (req.ip ?? req.socket?.remoteAddress)),
   userAgent: (req) => req.headers['user-agent'],
   header: (req, res, name, value) => res.setHeader(name, value),
   cookie(req, res, value) {
@@ -58,12 +60,13 @@ export function makeExpress(binding) {
   const known = new WeakMap();
   let defaults = null;
 
-  async function inject(settings, req, res) {
+  function inject(settings, req, res) {
     const h = req.headers;
-    const session = await loadSession(settings, adapter, req, res, h.authorization, h['x-access-token'], h.cookie);
-    req.session = session;
-    saveOnEnd(session, settings, req, res);
-    return session;
+    return loadSession(settings, adapter, req, res, h.authorization, h['x-access-token'], h.cookie).then((session) => {
+      req.session = session;
+      saveOnEnd(session, settings, req, res);
+      return session;
+    });
   }
 
   /** The middleware: `app.use(session({ app: 'shop' }))`. */
@@ -75,7 +78,7 @@ export function makeExpress(binding) {
   }
 
   /** The same work, without being middleware: resolves to `req.session`. */
-  function injectSession(req, res, options) {
+  async function injectSession(req, res, options) {
     let settings;
     if (options === undefined || options === null) settings = defaults ??= settingsOf(undefined, source);
     else {

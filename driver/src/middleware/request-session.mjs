@@ -19,6 +19,8 @@ import { isToken, sessionCookie, tokenOf } from './cookies.mjs';
 import { handleOf } from './handle.mjs';
 
 const AT = 'sc.at';
+/** The base of a session with no data. */
+const EMPTY = Object.freeze({});
 const UA = 'sc.ua';
 const IP = 'sc.ip';
 /** A user agent is kept to this many characters. */
@@ -64,8 +66,6 @@ export class RequestSession {
   /** The token the session is used with (the one the request came with, or logIn's). */
   token = null;
   authenticatableID = null;
-  firstAccessed = null;
-  lastAccessed = null;
   firstIp = null;
   lastIp = null;
   userAgent = null;
@@ -83,12 +83,14 @@ export class RequestSession {
   #res;
   /** The token the request came with, if it had a token's form: logIn kills it. */
   #presented;
-  /** `d` as stored: what the changes are counted against. */
-  #base = {};
+  /** `d` as stored (reserved keys included): what the changes are counted against. */
+  #base = EMPTY;
+  /** When the session was created, and this request's time (ms), or null. */
+  #firstAt = null;
+  #lastAt = null;
   /** The last address stored (reserved key, or the IP at creation). */
   #storedIp = null;
   #handle = null;
-  #now;
 
   constructor(settings, sessions, adapter, req, res, presented) {
     this.#settings = settings;
@@ -97,7 +99,6 @@ export class RequestSession {
     this.#req = req;
     this.#res = res;
     this.#presented = presented;
-    this.#now = Date.now();
   }
 
   /** The session's handle: its public, non-secret name (null when not authenticated). */
@@ -107,14 +108,23 @@ export class RequestSession {
     return this.#handle;
   }
 
+  /** When the session was created (at login). */
+  get firstAccessed() {
+    return this.#firstAt === null ? null : new Date(this.#firstAt);
+  }
+
+  /** This request's use of the session: now. */
+  get lastAccessed() {
+    return this.#lastAt === null ? null : new Date(this.#lastAt);
+  }
+
   /** @universal-packages/express-session's spelling of authenticatableID. */
   get authenticatableId() {
     return this.authenticatableID;
   }
 
   /** Fills the fields from a session as `get` answered it. */
-  #fill(token, s) {
-    const now = this.#now;
+  #fill(token, s, now) {
     const stored = s.d;
     this.authenticated = true;
     this.token = token;
@@ -123,15 +133,16 @@ export class RequestSession {
     this.w = s.w;
     this.ttl = s.ttl;
     const at = stored?.[AT];
-    this.firstAccessed = new Date(typeof at === 'number' ? at : now - s.idle * 1000);
-    this.lastAccessed = new Date(now);
+    this.#firstAt = typeof at === 'number' ? at : now - s.idle * 1000;
+    this.#lastAt = now;
     this.firstIp = s.ip;
     const ua = stored?.[UA];
     this.userAgent = typeof ua === 'string' ? ua : null;
     const lastStored = stored?.[IP];
     this.#storedIp = typeof lastStored === 'string' ? lastStored : s.ip;
     this.lastIp = this.#ip();
-    this.#base = userData(stored);
+    // The answer's `d` is this request's own object: kept as the base, copied for the app.
+    this.#base = stored ?? EMPTY;
     this.d = userData(stored);
     this.#handle = null;
   }
@@ -140,8 +151,8 @@ export class RequestSession {
     this.authenticated = false;
     this.token = null;
     this.authenticatableID = null;
-    this.firstAccessed = null;
-    this.lastAccessed = null;
+    this.#firstAt = null;
+    this.#lastAt = null;
     this.firstIp = null;
     this.lastIp = null;
     this.userAgent = null;
@@ -149,7 +160,7 @@ export class RequestSession {
     this.w = 0;
     this.ttl = null;
     this.d = {};
-    this.#base = {};
+    this.#base = EMPTY;
     this.#storedIp = null;
     this.#handle = null;
   }
@@ -159,19 +170,23 @@ export class RequestSession {
     return clientIp(own === undefined ? this.#adapter.ip(this.#req, this.#res) : own(this.#req));
   }
 
-  /** Looks the request's token up; unauthenticated if it has none, or none that lives. */
-  async load(token) {
-    if (!isToken(token)) return this;
-    let s;
-    try {
-      s = await this.#sessions.get({ app: this.#settings.app, token });
-    } catch (e) {
-      // Only a fault of the store is an error; a token the core will not take is no session.
-      if (e instanceof SessionError && e.name !== 'storeError') return this;
-      throw e;
-    }
-    if (s !== null) this.#fill(token, s);
-    return this;
+  /**
+   * Looks the request's token up; resolves to this, unauthenticated if the request has no
+   * token, or none that lives. (Promise callbacks rather than await: one hop, on every request.)
+   */
+  load(token) {
+    if (!isToken(token)) return Promise.resolve(this);
+    return this.#sessions.get({ app: this.#settings.app, token }).then(
+      (s) => {
+        if (s !== null) this.#fill(token, s, Date.now());
+        return this;
+      },
+      (e) => {
+        // Only a fault of the store is an error; a token the core will not take is no session.
+        if (e instanceof SessionError && e.name !== 'storeError') return this;
+        throw e;
+      },
+    );
   }
 
   /**
@@ -205,8 +220,7 @@ export class RequestSession {
     const old = this.#presented;
     if (isToken(old)) await sessions.kill({ app, token: old });
     this.#presented = token;
-    this.#now = now;
-    this.#fill(token, { id: String(userId), r: 1, w: 1, ttl, idle: 0, ip, d: data });
+    this.#fill(token, { id: String(userId), r: 1, w: 1, ttl, idle: 0, ip, d: data }, now);
     this.#storedIp = ip;
     this.#adapter.cookie(this.#req, this.#res, sessionCookie(this.#settings.cookie, token));
     this.#adapter.header(this.#req, this.#res, 'Authorization', `Bearer ${token}`);
@@ -278,12 +292,12 @@ export class RequestSession {
     }
     for (const k in d) {
       const v = d[k];
-      if (base[k] !== v || !(k in base)) {
+      if (base[k] !== v || !(k in base) || isReserved(k)) {
         if (isReserved(k)) throw reservedError(k);
         (out ??= {})[k] = v === undefined ? null : v;
       }
     }
-    for (const k in base) if (!(k in d)) (out ??= {})[k] = null;
+    for (const k in base) if (!(k in d) && !isReserved(k)) (out ??= {})[k] = null;
     if (this.lastIp !== this.#storedIp) (out ??= {})[IP] = this.lastIp;
     return out;
   }
