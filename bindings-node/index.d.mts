@@ -16,6 +16,7 @@ export type {
   IdOptions,
   KillOptions,
   ListedSession,
+  RedisOptions,
   Session,
   SessionData,
   SessionEvent,
