@@ -73,6 +73,7 @@ async fn serve(config: Config) -> Result<(), String> {
             .as_ref()
             .map(|t| session_core::rest::Auth::new(&t.0)),
     });
+    let shutdown = shutdown_signal();
     let addr = std::net::SocketAddr::new(config.bind, config.port);
     let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -101,7 +102,7 @@ async fn serve(config: Config) -> Result<(), String> {
     );
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<Instant>();
     let signal = async move {
-        shutdown_signal().await;
+        shutdown.await;
         let _ = signalled_tx.send(Instant::now());
         eprintln!("session-core-server: stopping");
     };
@@ -220,25 +221,34 @@ async fn sweep_forever(backend: Backend, period: Duration) {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM; requests in progress then get `--shutdown-timeout` to
-/// finish before the server stops.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers for SIGINT and SIGTERM at once, and resolves on either; requests in progress then
+/// get `--shutdown-timeout` to finish before the server stops. Registering up front (not on the
+/// future's first poll) matters: a signal sent as soon as the server has answered a request
+/// would otherwise meet the default action, and the process would die without its snapshot.
+fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
+        async move {
+            match streams {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {},
+                        _ = term.recv() => {},
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

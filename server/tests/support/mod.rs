@@ -95,9 +95,13 @@ impl Server {
     /// Stops the server with SIGTERM (a graceful shutdown) and waits for it.
     pub(crate) fn stop(mut self) {
         self.terminate();
+        let status = self.wait_exit(Duration::from_secs(15));
+        let status = status.expect("the server did not stop on SIGTERM");
+        // A graceful stop exits 0; death by the signal itself (no handler yet) would not, and
+        // would leave no snapshot.
         assert!(
-            self.wait_exit(Duration::from_secs(15)).is_some(),
-            "the server did not stop on SIGTERM"
+            status.success(),
+            "the server did not stop cleanly: {status}"
         );
     }
 }
