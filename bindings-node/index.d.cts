@@ -1,6 +1,10 @@
 // Types of session-core (CommonJS: index.cjs). Written by hand (see index.d.mts). Needs
 // TypeScript 5.3+ (resolution-mode).
+import type { EventEmitter } from 'node:events';
 import type * as D from 'session-core-driver' with { 'resolution-mode': 'import' };
+
+/** A Sessions is an EventEmitter of node:events ('created', 'destroyed', 'expired', 'error'). */
+type NodeSessions = D.Sessions & EventEmitter;
 
 /** What `require('session-core')` returns. */
 declare const sessionCore: {
@@ -8,15 +12,15 @@ declare const sessionCore: {
    * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,
    * or `new Sessions({ store })` for a store written in JavaScript.
    */
-  Sessions: D.SessionsConstructor;
+  Sessions: D.SessionsConstructor<NodeSessions>;
   MapStore: typeof D.MapStore;
   SessionError: typeof D.SessionError;
   /** The same as `Sessions`. */
-  default: D.SessionsConstructor;
+  default: D.SessionsConstructor<NodeSessions>;
 };
 
 declare namespace sessionCore {
-  type Sessions = D.Sessions;
+  type Sessions = NodeSessions;
   type MapStore = D.MapStore;
   type SessionError = D.SessionError;
   type ApplyResult = D.ApplyResult;

@@ -2,6 +2,7 @@
 // file (`napi build` writes its generated declarations of the addon to native.d.ts, or to
 // index.d.ts when run without `--dts`; neither is a file of the package's `exports`), and
 // tests/docs/types.test.mjs type-checks a consumer of every export against it.
+import type { EventEmitter } from 'node:events';
 import type { Sessions as SessionsInstance, SessionsConstructor } from 'session-core-driver';
 
 export type {
@@ -34,6 +35,7 @@ export { MapStore, SessionError } from 'session-core-driver';
  * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,
  * or `new Sessions({ store })` for a store written in JavaScript.
  */
-export declare const Sessions: SessionsConstructor;
-export type Sessions = SessionsInstance;
+export declare const Sessions: SessionsConstructor<Sessions>;
+/** A Sessions is an EventEmitter of node:events ('created', 'destroyed', 'expired', 'error'). */
+export type Sessions = SessionsInstance & EventEmitter;
 export default Sessions;

@@ -1,4 +1,5 @@
 // session-core for Node.js (ES modules): the redis-sessions API over the embedded engine.
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { makeSessionsClass, MapStore, SessionError } from 'session-core-driver';
 
@@ -8,6 +9,6 @@ const backend = createRequire(import.meta.url)('./backend.cjs');
  * Sessions: the embedded memory store by default, `new Sessions({ redis: url })` for Redis,
  * or `new Sessions({ store })` for a store written in JavaScript.
  */
-export const Sessions = makeSessionsClass(backend);
+export const Sessions = makeSessionsClass(backend, { EventEmitter });
 export { MapStore, SessionError };
 export default Sessions;

@@ -31,7 +31,12 @@ function internalError(why) {
 /** Whether `e` is a trap of the wasm instance (a panic, an abort, running out of memory). */
 const isTrap = (e) => e instanceof WebAssembly.RuntimeError;
 
-export function wasmBackend(glue) {
+/**
+ * The backend over `glue`. `ready()` says whether the glue's module is initialised (an ES
+ * entry initialised by `init()`); without it, every constructor throws `notReady()`'s error
+ * (by default the glue is taken as ready: the CommonJS glue loads itself when required).
+ */
+export function wasmBackend(glue, ready = () => true, notReady = () => new Error('session-core-wasm: the module is not initialised')) {
   let state = states.get(glue);
   if (state === undefined) {
     state = { generation: 0 };
@@ -54,6 +59,7 @@ export function wasmBackend(glue) {
     #generation;
 
     constructor(namespace, autoSweep) {
+      if (!ready()) throw notReady();
       this.#args = [namespace, autoSweep];
       this.#open();
     }
@@ -116,6 +122,7 @@ export function wasmBackend(glue) {
     #failed = null;
 
     constructor(op, inputJson, now, namespace) {
+      if (!ready()) throw notReady();
       this.#generation = state.generation;
       try {
         this.#op = new RawOp(op, inputJson, now, namespace);
@@ -195,6 +202,7 @@ export function wasmBackend(glue) {
     return { status: 500, type: 'application/json', body: JSON.stringify({ error: 'internalError', message }), headers: {} };
   };
   const guardFn = (f, onTrap) => (...args) => {
+    if (!ready()) throw notReady();
     try {
       return f(...args);
     } catch (e) {
@@ -224,6 +232,7 @@ export function wasmBackend(glue) {
       #generation = -1;
 
       constructor(...args) {
+        if (!ready()) throw notReady();
         this.#args = args;
       }
 

@@ -1,6 +1,7 @@
 // Types of session-core-wasm (CommonJS: index.cjs). Needs TypeScript 5.3+ (resolution-mode).
 import type * as D from 'session-core-driver' with { 'resolution-mode': 'import' };
 import type * as DO from './durable-object-store.js' with { 'resolution-mode': 'import' };
+import type * as W from './index.js' with { 'resolution-mode': 'import' };
 
 /** What `require('session-core-wasm')` returns. */
 declare const sessionCoreWasm: {
@@ -12,6 +13,10 @@ declare const sessionCoreWasm: {
   MapStore: typeof D.MapStore;
   SessionError: typeof D.SessionError;
   DurableObjectStore: typeof DO.DurableObjectStore;
+  /** The module is loaded by `require()`: resolves at once. */
+  init: typeof W.init;
+  /** The module is loaded by `require()`: does nothing. */
+  initSync: typeof W.initSync;
   /** The same as `Sessions`. */
   default: D.SessionsConstructor;
 };
@@ -22,6 +27,9 @@ declare namespace sessionCoreWasm {
   type SessionError = D.SessionError;
   type DurableObjectStore = DO.DurableObjectStore;
   type DurableObjectStorageLike = DO.DurableObjectStorageLike;
+  type InitInput = W.InitInput;
+  type WasmModule = W.WasmModule;
+  type WasmResponse = W.WasmResponse;
   type ApplyResult = D.ApplyResult;
   type CreateOptions = D.CreateOptions;
   type DataValue = D.DataValue;

@@ -3,6 +3,7 @@
 import type * as D from './index.js' with { 'resolution-mode': 'import' };
 
 declare const driver: {
+  Emitter: typeof D.Emitter;
   SessionError: typeof D.SessionError;
   MapStore: typeof D.MapStore;
   compareMembers: typeof D.compareMembers;
@@ -11,6 +12,10 @@ declare const driver: {
 };
 
 declare namespace driver {
+  type Emitter<E extends D.EventMap = D.EventMap> = D.Emitter<E>;
+  type EventMap = D.EventMap;
+  type MakeSessionsOptions = D.MakeSessionsOptions;
+  type SessionsEvents = D.SessionsEvents;
   type SessionError = D.SessionError;
   type MapStore = D.MapStore;
   type Answer = D.Answer;
@@ -36,7 +41,7 @@ declare namespace driver {
   type SessionData = D.SessionData;
   type SessionEvent = D.SessionEvent;
   type Sessions = D.Sessions;
-  type SessionsConstructor = D.SessionsConstructor;
+  type SessionsConstructor<S extends D.Sessions = D.Sessions> = D.SessionsConstructor<S>;
   type SessionsOptions = D.SessionsOptions;
   type SetOptions = D.SetOptions;
   type SetTtlOptions = D.SetTtlOptions;

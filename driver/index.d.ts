@@ -1,5 +1,5 @@
 // Types of session-core-driver (ES modules): the backend-agnostic JavaScript driver of session-core.
-import { EventEmitter } from 'node:events';
+// No import of node: modules (and no Node types needed): the driver runs on any runtime.
 
 /** A value of `d`: strings, finite numbers, booleans; `null` deletes the key in `set`. */
 export type DataValue = string | number | boolean | null;
@@ -247,9 +247,46 @@ export interface SessionsOptions {
   autoSweep?: boolean;
 }
 
-type EventName = 'created' | 'destroyed' | 'expired';
+// ---- Events --------------------------------------------------------------------------------
 
-export interface Sessions extends EventEmitter {
+/** A listener's arguments, by event name. */
+export type EventMap = { [event: string]: unknown[] };
+
+/**
+ * The event emitter `Sessions` extends where node:events is not used (browsers, Workers): the
+ * part of node:events' EventEmitter that session-core's users call, with its semantics (a
+ * listener that throws stops `emit`; `emit('error', e)` with no 'error' listener throws `e`).
+ * In Node (session-core, and session-core-wasm's Node entries), `Sessions` extends
+ * node:events' EventEmitter itself.
+ */
+export declare class Emitter<Events extends EventMap = EventMap> {
+  on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  addListener<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  /** Calls `listener` the next time `event` is emitted, then removes it. */
+  once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  /** Removes the most recently added `listener` of `event` (also one added with `once`). */
+  off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  removeListener<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  removeAllListeners(event?: keyof Events & string): this;
+  /** Calls the listeners of `event` in order; whether it had any. */
+  emit<K extends keyof Events & string>(event: K, ...args: Events[K]): boolean;
+  listenerCount(event: keyof Events & string): number;
+  listeners<K extends keyof Events & string>(event: K): Array<(...args: Events[K]) => void>;
+  eventNames(): Array<keyof Events & string>;
+}
+
+/** The events of a `Sessions` and what their listeners receive. */
+export interface SessionsEvents {
+  created: [event: SessionEvent];
+  destroyed: [event: SessionEvent];
+  /** Also emitted for every 'destroyed' whose reason is 'expired'. */
+  expired: [event: SessionEvent];
+  /** An exception thrown by a listener of the events above. */
+  error: [error: unknown];
+  [event: string]: unknown[];
+}
+
+export interface Sessions extends Emitter<SessionsEvents> {
   create(options: CreateOptions): Promise<{ token: string }>;
   get(options: TokenOptions): Promise<Session | null>;
   set(options: SetOptions): Promise<Session | null>;
@@ -269,18 +306,12 @@ export interface Sessions extends EventEmitter {
   ping(): Promise<unknown>;
   /** Stops timed sweeping and closes the store (with `redis`, the connection: later calls reject). */
   quit(): Promise<void>;
-
-  on(event: EventName, listener: (event: SessionEvent) => void): this;
-  on(event: 'error', listener: (error: unknown) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: EventName, listener: (event: SessionEvent) => void): this;
-  once(event: 'error', listener: (error: unknown) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
-export interface SessionsConstructor {
-  new (options?: SessionsOptions): Sessions;
-  readonly prototype: Sessions;
+/** A `Sessions` class (`S`: what its instances are, e.g. `Sessions & EventEmitter` in Node). */
+export interface SessionsConstructor<S extends Sessions = Sessions> {
+  new (options?: SessionsOptions): S;
+  readonly prototype: S;
 }
 
 // ---- Backends and factories ----------------------------------------------------------------
@@ -339,7 +370,15 @@ export interface Backend {
   openRemote?: (options: SessionsOptions) => RemoteEngine | undefined;
 }
 
-export declare function makeSessionsClass(backend: Backend): SessionsConstructor;
+export interface MakeSessionsOptions {
+  /**
+   * The class `Sessions` extends: the driver's `Emitter` by default; session-core passes
+   * node:events' `EventEmitter`. It needs `emit` and `listenerCount`.
+   */
+  EventEmitter?: new () => { emit(event: string, ...args: any[]): boolean; listenerCount(event: string): number };
+}
+
+export declare function makeSessionsClass(backend: Backend, options?: MakeSessionsOptions): SessionsConstructor;
 
 /** redis-sessions' constructor options. */
 export interface RedisSessionsOptions {

@@ -1,6 +1,7 @@
 // The browser entry (web.mjs) and the CommonJS entry (index.cjs), each with the module loaded
-// the way it loads it: web.mjs fetches the .wasm next to it (here fetch() is given file: URLs,
-// which a browser would get over HTTP), index.cjs reads it with wasm-bindgen's nodejs glue.
+// the way it loads it: web.mjs with `init()` and no argument fetches the .wasm next to the
+// package (here fetch() is given file: URLs, which a browser would get over HTTP; init.test.mjs
+// has every other source), index.cjs reads it with wasm-bindgen's nodejs glue.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +13,7 @@ const realFetch = globalThis.fetch;
 globalThis.fetch = async (url, init) => {
   const u = new URL(url);
   if (u.protocol !== 'file:') return realFetch(url, init);
-  fetched.push(u.pathname.split('/').at(-1));
+  fetched.push(u.pathname.split('/').slice(-2).join('/'));
   return new Response(readFileSync(fileURLToPath(u)), { headers: { 'content-type': 'application/wasm' } });
 };
 
@@ -29,9 +30,11 @@ async function roundTrip(Sessions) {
   assert.deepEqual([err.name, err.field, err.message], ['missingParameter', 'token', 'No token supplied']);
 }
 
-test('web.mjs fetches its .wasm at import and serves the API', async () => {
+test('web.mjs loads nothing at import; init() fetches the .wasm next to the package', async () => {
   const web = await import('../web.mjs');
-  assert.deepEqual(fetched, ['session_core_wasm_bg.wasm']);
+  assert.deepEqual(fetched, []);
+  await web.init();
+  assert.deepEqual(fetched, ['pkg/session_core_wasm_bg.wasm']);
   await roundTrip(web.Sessions);
   assert.equal(web.default, web.Sessions);
 });
@@ -48,4 +51,15 @@ test('require() gives the API of the ES entry, on the same engine', async () => 
   assert.deepEqual(await new cjs.Sessions().get({ app: 'shop', token: fromEsm.token }), null);
   const dts = readFileSync(new URL('../index.d.cts', import.meta.url), 'utf8');
   for (const name of Object.keys(cjs)) if (name !== 'default') assert.match(dts, new RegExp(`\\b${name}\\b`), name);
+});
+
+test("Sessions extends the driver's Emitter on the web entry, node:events' EventEmitter on the Node entries", async () => {
+  const { EventEmitter } = await import('node:events');
+  const { Emitter } = await import('session-core-driver');
+  const web = await import('../web.mjs');
+  const esm = await import('session-core-wasm');
+  const cjs = createRequire(import.meta.url)('session-core-wasm');
+  assert.equal(Object.getPrototypeOf(web.Sessions), Emitter);
+  assert.ok(!(new web.Sessions() instanceof EventEmitter));
+  for (const m of [esm, cjs]) assert.ok(new m.Sessions() instanceof EventEmitter);
 });

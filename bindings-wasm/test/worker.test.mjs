@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { startWorker as startWorkerd } from './workerd.mjs';
+import { startWorker as startWorkerd, wranglerConfig } from './workerd.mjs';
 
 const persist = mkdtempSync(join(tmpdir(), 'session-core-worker-'));
 after(() => rmSync(persist, { recursive: true, force: true }));
@@ -122,6 +122,17 @@ async function assertJsonError(what, res, status, name) {
 }
 
 const TOKEN = /^[A-Za-z0-9]{64}$/;
+
+/** GET /metrics as `{ 'name{labels}': value }`. */
+async function metrics(mf) {
+  const res = await mf.dispatchFetch('http://localhost/metrics');
+  assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4');
+  const text = await res.text();
+  return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+    const i = l.lastIndexOf(' ');
+    return [l.slice(0, i), Number(l.slice(i + 1))];
+  }));
+}
 
 describe('the Worker in workerd (miniflare 3)', () => {
   test('/openapi.json describes the routes it serves, from the REST server\'s document', async () => {
@@ -272,15 +283,6 @@ describe('the Worker in workerd (miniflare 3)', () => {
   test('GET /metrics counts requests, errors and sessions of every app, across restarts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'session-core-worker-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
-    const metrics = async (mf) => {
-      const res = await mf.dispatchFetch('http://localhost/metrics');
-      assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4');
-      const text = await res.text();
-      return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-        const i = l.lastIndexOf(' ');
-        return [l.slice(0, i), Number(l.slice(i + 1))];
-      }));
-    };
     let mf = startWorker({}, dir);
     try {
       const [, a] = await send(mf, 'PUT', '/shop/create/ann?ip=10.0.0.1');
@@ -350,6 +352,56 @@ describe('the Worker in workerd (miniflare 3)', () => {
       await mf.dispose();
     }
   });
+  test("a Cron Trigger sweeps every app, one tick of the core's policy; SWEEP_INTERVAL_MS \"0\" sets no alarm", async () => {
+    const mf = startFreshWorker({ TEST_CLOCK: 'true', SWEEP_INTERVAL_MS: '0' });
+    try {
+      // As in the alarm test: created a minute ago by the test clock, with a 10 s TTL.
+      const t0 = Date.now() - 60_000;
+      const at = (ms) => ({ 'x-session-core-now': String(ms) });
+      const expired = [];
+      for (const app of ['cron1', 'cron2']) {
+        for (const id of ['u1', 'u2']) expired.push([app, (await send(mf, 'PUT', `/${app}/create/${id}?ip=::1&ttl=10`, undefined, at(t0)))[1].token]);
+      }
+      const [, live] = await send(mf, 'PUT', '/cron1/create/u3?ip=::1&ttl=3600');
+      // No alarm sweeps them (with alarms, an interval of 0 would have fired at once).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const [app, token] of expired) assert.equal((await send(mf, 'GET', `/${app}/get/${token}`, undefined, at(t0 + 1000)))[1].id !== undefined, true, `${app} kept until the cron`);
+      const worker = await mf.getWorker();
+      const result = await worker.scheduled({ cron: '*/15 * * * *', scheduledTime: new Date() });
+      assert.equal(result.outcome, 'ok');
+      for (const [app, token] of expired) assert.deepEqual(await send(mf, 'GET', `/${app}/get/${token}`, undefined, at(t0 + 2000)), [200, {}], `${app}: swept`);
+      assert.equal((await send(mf, 'GET', `/cron1/get/${live.token}`))[1].id, 'u3', 'the live session stays');
+      const m = await metrics(mf);
+      assert.equal(m['session_core_requests_total{route="sweep"}'], 2, 'one sweep step in each app');
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('SWEEP_INTERVAL_MS that is not a number of milliseconds: every call says so', async () => {
+    const mf = startFreshWorker({ SWEEP_INTERVAL_MS: 'soon' });
+    try {
+      const [status, body] = await send(mf, 'PUT', '/shop/create/u1?ip=::1');
+      assert.equal(status, 503);
+      assert.equal(body.error, 'storeError');
+      assert.match(body.message, /SWEEP_INTERVAL_MS must be a number of milliseconds \(0: no alarms\), not "soon"/);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test("the template's wrangler.toml: SQLite-backed objects (new_sqlite_classes), no nodejs_compat; these tests run them so", () => {
+    const config = wranglerConfig();
+    assert.deepEqual(config.sqliteClasses.sort(), ['AppsObject', 'SessionsObject']);
+    assert.deepEqual(config.keyValueClasses, []);
+    assert.deepEqual(config.compatibilityFlags, []);
+    assert.deepEqual(config.durableObjects, {
+      SESSIONS: { className: 'SessionsObject', useSQLite: true },
+      APPS: { className: 'AppsObject', useSQLite: true },
+    });
+    assert.equal(config.main, 'src/index.js');
+  });
+
   test('/ping answers PONG exactly, four bytes of plain text; /health stays JSON', async () => {
     const mf = startWorker();
     try {

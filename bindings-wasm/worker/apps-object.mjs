@@ -1,14 +1,16 @@
 // AppsObject: the registry of apps, one Durable Object (named "apps") that lists every app
 // with an object, for the routes that span all apps (POST /sweep, GET /metrics).
+import { DurableObject } from 'cloudflare:workers';
 import { json } from './engine.mjs';
 
 /** The registry's key of an app: APP_KEY + app. */
 const APP_KEY = 'a\u0000';
 
-export class AppsObject {
+export class AppsObject extends DurableObject {
   #storage;
 
-  constructor(state) {
+  constructor(state, env) {
+    super(state, env);
     this.#storage = state.storage;
   }
 

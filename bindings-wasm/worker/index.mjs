@@ -10,18 +10,28 @@
 //
 // Two routes span every app: POST /sweep and GET /metrics. They find the apps in a registry,
 // one more Durable Object (AppsObject, binding APPS), where each app's object enters its app
-// on its first session.
+// on its first session. A Cron Trigger (`[triggers] crons` in wrangler.toml) sweeps every app
+// the same way: each event runs one tick of the core's timed sweep policy over all apps.
 //
-// Environment (wrangler.toml [vars]): RS_NAMESPACE (key prefix, "rs"), SWEEP_INTERVAL_MS
-// (alarm period, 60000), BODY_LIMIT (bytes, 262144), MAX_LIST (the most sessions in one
-// soapp or soid answer, 10000; larger listings come in pages with a cursor; 0: no cap), TEST_CLOCK ("true" lets the
-// x-session-core-now header set the clock, for tests only, as the server's --test-clock; and
-// the x-session-core-scope header give a request objects of its own, so that each conformance
-// vector runs on empty storage). Secret (`wrangler secret put AUTH_TOKEN`): AUTH_TOKEN, the
-// shared secret every request but GET /ping and GET /health must carry as
-// `Authorization: Bearer <token>`, as the server's --auth-token.
+// This is the module `session-core-wasm/worker`: a Worker re-exports it (`export { default,
+// SessionsObject, AppsObject } from 'session-core-wasm/worker'`), and wrangler bundles it
+// with the .wasm. It imports no node: module (no `nodejs_compat` needed).
+//
+// Environment (wrangler.toml [vars]; the `Env` type of worker/index.d.ts):
+//   RS_NAMESPACE       key prefix, "rs"
+//   SWEEP_INTERVAL_MS  alarm period, 60000; "0": no alarms (a Worker swept by its Cron Trigger)
+//   BODY_LIMIT         bytes, 262144
+//   MAX_LIST           the most sessions in one soapp or soid answer, 10000 (larger listings
+//                      come in pages with a cursor); 0: no cap
+//   TEST_CLOCK         "true" lets the x-session-core-now header set the clock (tests only, as
+//                      the server's --test-clock), and the x-session-core-scope header give a
+//                      request objects of its own, so that each conformance vector runs on
+//                      empty storage
+// Secret (`wrangler secret put AUTH_TOKEN`): AUTH_TOKEN, the shared secret every request but
+// GET /ping and GET /health must carry as `Authorization: Bearer <token>`, as the server's
+// --auth-token.
 import { engine, json, toResponse } from './engine.mjs';
-import { callApp, countAll, sweepAll } from './objects.mjs';
+import { callApp, countAll, sweepAll, sweepTick } from './objects.mjs';
 import { openapi } from './openapi.mjs';
 
 export { SessionsObject } from './sessions-object.mjs';
@@ -113,5 +123,10 @@ export default {
       const message = `Store error: ${e?.message ?? e}`;
       return toResponse(JSON.parse(rest.answer(JSON.stringify({ error: { name: 'storeError', message } }))));
     }
+  },
+
+  /** A Cron Trigger: one tick of the core's sweep policy over every app. */
+  async scheduled(controller, env) {
+    await sweepTick(env);
   },
 };

@@ -2,8 +2,9 @@
 // and the registry of apps, AppsObject (binding APPS), for the routes that span every app.
 import { engine } from './engine.mjs';
 
-/** Tests only (TEST_CLOCK): the x-session-core-scope header, or null. */
-const scopeOf = (env, request) => (env.TEST_CLOCK === 'true' ? request.headers.get('x-session-core-scope') : null);
+/** Tests only (TEST_CLOCK): the x-session-core-scope header, or null (also without a request:
+ *  a Cron Trigger's sweep). */
+const scopeOf = (env, request) => (env.TEST_CLOCK === 'true' && request ? request.headers.get('x-session-core-scope') : null);
 
 /** The Durable Object named `name` of `namespace`, within the request's test scope if any
  *  (tests give each case objects of its own, so that each runs on empty storage). */
@@ -23,7 +24,7 @@ const FORWARDED = ['x-session-core-now', 'x-session-core-scope'];
 export async function callApp(env, request, app, op, input, metric) {
   const headers = { 'content-type': 'application/json' };
   for (const h of FORWARDED) {
-    const v = request.headers.get(h);
+    const v = request?.headers.get(h) ?? null;
     if (v !== null) headers[h] = v;
   }
   const res = await object(env, request, env.SESSIONS, app).fetch('https://sessions/call', {
@@ -55,6 +56,25 @@ export async function sweepAll(env, request, input) {
     if (!spread.record(answer.done.swept, answer.done.more)) break;
   }
   return `{"done":${spread.result()}}`;
+}
+
+/**
+ * One tick of the core's timed sweep policy (`sweep::Tick`) over every app: steps of `sweep`
+ * across all apps (each as `sweepAll` spreads it) while they report more work, bounded by the
+ * tick. What a Cron Trigger runs; `request` is null there. Returns whether the tick stopped
+ * with work left (the next tick carries on).
+ */
+export async function sweepTick(env, request = null) {
+  const tick = new engine.NativeSweepTick();
+  for (let limit = tick.step(); limit >= 0; limit = tick.step()) {
+    try {
+      const answer = JSON.parse(await sweepAll(env, request, { limit }));
+      tick.record(answer.error !== undefined ? -1 : answer.done.more ? 1 : 0);
+    } catch {
+      tick.record(-1);
+    }
+  }
+  return { backlog: tick.backlog() };
 }
 
 /** Every app object's counters, summed: `{requests, errors, sessions}` for `/metrics`. */

@@ -1,20 +1,23 @@
-// SessionsObject: one app's sessions, in a Durable Object whose storage is the store. Expired
-// sessions are swept by the object's alarm, every SWEEP_INTERVAL_MS while it holds sessions,
-// each alarm a tick of the core's timed policy (bounded steps while there is more; a tick
-// that stops with work left sets the next alarm at once).
+// SessionsObject: one app's sessions, in a Durable Object whose storage is the store (a
+// SQLite-backed object, `new_sqlite_classes`, or a key-value one: the store uses the storage
+// API both have). Expired sessions are swept by the object's alarm, every SWEEP_INTERVAL_MS
+// while it holds sessions, each alarm a tick of the core's timed policy (bounded steps while
+// there is more; a tick that stops with work left sets the next alarm at once). With
+// SWEEP_INTERVAL_MS = "0" the object sets no alarm: sweeping is the Cron Trigger's (see
+// index.mjs).
 //
 // The object also keeps, under its own key META, its metrics (requests and errors per route;
 // sessions held, from the engine's created and destroyed events) and whether its app is in
 // the registry. META is written after each request without an `await`: the object's output
 // gate holds the response until that write is durable.
-import { DurableObjectStore, Sessions, SessionError } from '../workerd.mjs';
-import { engine, json } from './engine.mjs';
+import { DurableObject } from 'cloudflare:workers';
+import { DurableObjectStore, engine, json, Sessions, SessionError } from './engine.mjs';
 import { registry } from './objects.mjs';
 
 /** The object's own storage key, beside the store's. */
 const META = 'meta';
 
-export class SessionsObject {
+export class SessionsObject extends DurableObject {
   #storage;
   #sessions;
   #interval;
@@ -27,6 +30,7 @@ export class SessionsObject {
   #meta = { requests: {}, errors: {}, sessions: 0, registered: false };
 
   constructor(state, env) {
+    super(state, env);
     this.#env = env;
     this.#benchOn = env.BENCH === 'true';
     this.#storage = state.storage;
@@ -34,6 +38,9 @@ export class SessionsObject {
       this.#meta = (await state.storage.get(META)) ?? this.#meta;
     });
     this.#interval = Number(env.SWEEP_INTERVAL_MS ?? 60000);
+    if (!Number.isFinite(this.#interval) || this.#interval < 0) {
+      throw new TypeError(`SWEEP_INTERVAL_MS must be a number of milliseconds (0: no alarms), not ${JSON.stringify(env.SWEEP_INTERVAL_MS)}`);
+    }
     this.#testClock = env.TEST_CLOCK === 'true';
     this.#sessions = new Sessions({
       store: new DurableObjectStore(state.storage),
@@ -64,7 +71,7 @@ export class SessionsObject {
     }
     const created = (op === 'create' || op === 'regenerate') && answer.done;
     if (created && !this.#meta.registered) await this.#register(input.app, request);
-    if (created && !this.#alarmSet) await this.#schedule(false);
+    if (created && !this.#alarmSet && this.#interval > 0) await this.#schedule(false);
     this.#count(metric, answer.error === undefined);
     return json(answer);
   }
@@ -97,7 +104,7 @@ export class SessionsObject {
       }
     }
     this.#storage.put(META, this.#meta);
-    if (tick.backlog() || this.#meta.sessions > 0) await this.#schedule(tick.backlog());
+    if (this.#interval > 0 && (tick.backlog() || this.#meta.sessions > 0)) await this.#schedule(tick.backlog());
   }
 
   /** `n` gets then `n` sets of one session, on this object's store or on the in-module memory

@@ -1,5 +1,5 @@
 // Events: an answer's session events as 'created', 'destroyed' and 'expired' on the Sessions
-// (an EventEmitter), and `settle`, which every engine path ends with: events first, then the
+// (an event emitter: node:events' EventEmitter, or the driver's Emitter), and `settle`, which every engine path ends with: events first, then the
 // result or the error. The events themselves come from the core; this maps them to names.
 import { toError } from './errors.mjs';
 

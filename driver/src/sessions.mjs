@@ -23,9 +23,11 @@
 //
 // Sessions picks one of three engines from the options (the embedded memory store, a remote
 // store, or a store written in JavaScript) and adds no session logic: validation, results,
-// expiry and events all come from the core. Its only import outside this package is
-// node:events, which Node, Deno, Bun and workerd (nodejs_compat) all provide.
-import { EventEmitter } from 'node:events';
+// expiry and events all come from the core. It imports nothing outside this package, so that
+// it runs on any JavaScript runtime (Node, Deno, Bun, browsers, workerd without
+// `nodejs_compat`): the class Sessions extends is the driver's own Emitter, unless the caller
+// hands in another (the Node entries pass node:events' EventEmitter).
+import { Emitter } from './emitter.mjs';
 import { describe, storeError } from './errors.mjs';
 import { listened, settle } from './events.mjs';
 import { checkStore, runOnStore } from './js-store.mjs';
@@ -44,15 +46,21 @@ function remoteFailure(e) {
 
 /**
  * Builds the `Sessions` class over a backend (`{ NativeSessions, NativeOp, NativeSweepPlan,
- * NativeSweepTick, openRemote? }`).
+ * NativeSweepTick, openRemote? }`). `options.EventEmitter` is the class it extends: the
+ * driver's `Emitter` by default; the Node entries pass node:events' `EventEmitter`, so that
+ * their Sessions are EventEmitters (the driver only calls `emit` and `listenerCount` on it).
  */
-export function makeSessionsClass(backend) {
+export function makeSessionsClass(backend, options = {}) {
   const { NativeSessions, NativeOp, NativeSweepPlan, NativeSweepTick, openRemote } = backend;
   for (const name of ['NativeSessions', 'NativeOp', 'NativeSweepPlan', 'NativeSweepTick']) {
     if (typeof backend[name] !== 'function') throw new TypeError(`the backend has no ${name}`);
   }
+  const Base = options?.EventEmitter ?? Emitter;
+  if (typeof Base !== 'function' || typeof Base.prototype?.emit !== 'function' || typeof Base.prototype.listenerCount !== 'function') {
+    throw new TypeError('options.EventEmitter must be an event emitter class (with emit and listenerCount)');
+  }
 
-  class Sessions extends EventEmitter {
+  class Sessions extends Base {
     #native = null;
     #remote = null;
     #store = null;

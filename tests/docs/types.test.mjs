@@ -4,6 +4,9 @@
 // name, through the workspace links in node_modules and the packages' `exports` maps, with
 // module resolution nodenext, node16 and bundler (and the `workerd` condition). The consumers use every export of every entry point;
 // this test also checks that they still do when an export or an entry point is added.
+// tests/types/worker is a Worker project (`session-core-wasm/worker` and the rest of the
+// package as a Worker uses it) checked under the Workers runtime's types alone
+// (@cloudflare/workers-types; no @types/node, no skipLibCheck).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,7 +20,7 @@ const typesDir = join(root, 'tests', 'types');
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
 const require = createRequire(join(typesDir, 'cjs', 'package.json'));
 
-const projects = ['esm', 'cjs'].flatMap((kind) =>
+const projects = ['esm', 'cjs', 'worker'].flatMap((kind) =>
   readdirSync(join(typesDir, kind))
     .filter((f) => /^tsconfig\..+\.json$/.test(f))
     .map((f) => `${kind}/${f}`),
@@ -60,8 +63,16 @@ function entryPoints(pkgDir) {
 
 const packages = ['driver', 'bindings-node', 'bindings-wasm', 'stores/postgres'];
 
+test('the Worker project type-checks under the Workers types alone: strict, no @types/node, no skipLibCheck', () => {
+  const { compilerOptions: o } = JSON.parse(readFileSync(join(typesDir, 'worker', 'tsconfig.workers-types.json'), 'utf8'));
+  assert.deepEqual([o.strict, o.skipLibCheck, o.types], [true, false, ['@cloudflare/workers-types']]);
+  assert.ok(!o.lib.some((l) => /dom/i.test(l)), 'no DOM types either');
+  assert.match(source('worker'), /^export \{ default, SessionsObject, AppsObject \} from 'session-core-wasm\/worker';$/m);
+});
+
 test('the consumers import every entry point, ESM through import and CommonJS through require', () => {
-  const esm = source('esm');
+  // The Worker entry is imported by the Worker project (it needs the Workers types).
+  const esm = source('esm') + source('worker');
   const cjs = source('cjs');
   for (const pkg of packages) {
     for (const { specifier, conditions } of entryPoints(pkg)) {
@@ -76,9 +87,9 @@ test('the consumers import every entry point, ESM through import and CommonJS th
 test('the consumers name every runtime export of each entry point that loads in Node', async () => {
   const esm = source('esm');
   const cjs = source('cjs');
-  // web.mjs fetches the .wasm and workerd.mjs imports it as a module: not loadable here, and
-  // they export the same names as the package's main entry (package.test.mjs checks that).
-  const loadable = (s) => !/\/(web|workerd)$/.test(s);
+  // workerd.mjs and the Worker import the .wasm as a module (and the Worker cloudflare:workers),
+  // and the .wasm is no module: not loadable here. workerd.mjs exports the same names as web.mjs.
+  const loadable = (s) => !/\/(workerd|worker|session_core_wasm_bg\.wasm)$/.test(s);
   for (const pkg of packages) {
     for (const { specifier, conditions } of entryPoints(pkg).filter((e) => loadable(e.specifier))) {
       for (const name of Object.keys(await import(specifier))) {

@@ -20,6 +20,8 @@ export async function expressCjs(req: IncomingMessage, res: ServerResponse): Pro
   const store: storeModule.SessionCoreStore = new storeModule.SessionCoreStore({ app: 'express' } satisfies storeModule.SessionCoreStoreOptions);
   const viaDefault = new storeModule.default();
   const got: storeModule.StoredSession | null = await store.get('sid');
+  // session-core's store holds session-core's Sessions (an EventEmitter of node:events).
+  store.sessions.setMaxListeners(20);
   const made: driverExpress.ExpressSessions = driverExpress.makeExpress({ Sessions } satisfies driverExpress.MiddlewareBinding);
   const Store = driverStore.makeExpressSessionStore({ Sessions }).SessionCoreStore;
   void [devices, cookie, r, viaDefault, got, made, new Store()];

@@ -1,7 +1,7 @@
 // A TypeScript user of session-core-driver in a CommonJS module (`require`): every export,
 // through the `require` branch of its `exports` map. Type-checked, never run.
 import driver = require('session-core-driver');
-import { compareMembers, makeRedisSessionsClass, makeSessionsClass, MapStore, SessionError } from 'session-core-driver';
+import { compareMembers, Emitter, makeRedisSessionsClass, makeSessionsClass, MapStore, SessionError } from 'session-core-driver';
 
 export function sessionCoreDriverCjs(backend: driver.Backend): void {
   const Made: driver.SessionsConstructor = makeSessionsClass(backend);
@@ -12,4 +12,9 @@ export function sessionCoreDriverCjs(backend: driver.Backend): void {
   void [Shell, store, order, e];
   // @ts-expect-error not an export
   driver.Nope;
+
+  const events: driver.Emitter<driver.SessionsEvents> = new Emitter<driver.SessionsEvents>();
+  const options: driver.MakeSessionsOptions = { EventEmitter: driver.Emitter };
+  events.on('expired', (e: driver.SessionEvent) => void e.id);
+  void makeSessionsClass(backend, options);
 }

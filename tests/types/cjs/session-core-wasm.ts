@@ -17,6 +17,11 @@ export async function sessionCoreWasmCjs(): Promise<void> {
   const again: wasm.DurableObjectStore = new dos.DurableObjectStore(storage);
   const e: wasm.SessionError = new SessionError('storeError', 'down');
   const order: number = driver.compareMembers('a', 'b');
+  // Loaded by require(): init() and initSync() do nothing, and take what web.mjs's take.
+  const source: wasm.InitInput = new Uint8Array(8);
+  await wasm.init(source);
+  await wasm.init();
+  wasm.initSync(new ArrayBuffer(8));
   void [got, store, again, e, order];
   // @ts-expect-error not an export
   wasm.Nope;

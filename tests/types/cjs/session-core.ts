@@ -19,6 +19,8 @@ export async function sessionCoreCjs(): Promise<void> {
   const got: Session | null = await sessions.get({ app: 'shop', token });
   const listed: ListedSession[] = (await sessions.soid({ app: 'shop', id: 'u1' })).sessions;
   sessions.on('created', (e: SessionEvent) => void e.handle);
+  const emitter: import('node:events').EventEmitter = viaDefault.setMaxListeners(20);
+  void emitter;
   const error: sessionCore.SessionError = new SessionError('invalidFormat', 'Invalid app format', 'app');
   const store: Store = new MapStore();
   const batch: StoreCommand[] = [{ op: 'get', key: 'k' }];

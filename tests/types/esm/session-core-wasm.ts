@@ -3,6 +3,8 @@
 // `/web`, `/workerd`, `/durable-object-store`, `/driver`). Type-checked, never run.
 import DefaultSessions, {
   DurableObjectStore,
+  init,
+  initSync,
   MapStore,
   SessionError,
   Sessions,
@@ -14,6 +16,9 @@ import DefaultSessions, {
   type ErrorName,
   type Expect,
   type IdOptions,
+  type InitInput,
+  type WasmModule,
+  type WasmResponse,
   type KillOptions,
   type ListedSession,
   type Session,
@@ -28,8 +33,21 @@ import DefaultSessions, {
   type SweepOptions,
   type TokenOptions,
 } from 'session-core-wasm';
-import WebSessions, { Sessions as WebSessionsNamed, DurableObjectStore as WebStore } from 'session-core-wasm/web';
-import WorkerdSessions, { MapStore as WorkerdMapStore, SessionError as WorkerdError } from 'session-core-wasm/workerd';
+import WebSessions, {
+  DurableObjectStore as WebStore,
+  init as initWeb,
+  initSync as initWebSync,
+  MapStore as WebMapStore,
+  SessionError as WebError,
+  Sessions as WebSessionsNamed,
+} from 'session-core-wasm/web';
+import WorkerdSessions, {
+  init as initWorkerd,
+  initSync as initWorkerdSync,
+  MapStore as WorkerdMapStore,
+  SessionError as WorkerdError,
+} from 'session-core-wasm/workerd';
+import wasmFile from 'session-core-wasm/session_core_wasm_bg.wasm';
 import {
   DurableObjectStore as Store2,
   type DurableObjectStorageLike,
@@ -86,6 +104,34 @@ export async function sessionCoreWasm(): Promise<void> {
   const Shell = makeRedisSessionsClass(Made, () => ({ store: new MapStore() }));
   const order: number = compareMembers('a', 'b');
   void [all, e, Shell, order];
+
+  // Loading the module by hand: every kind of source, from every entry.
+  const sources: InitInput[] = [
+    wasmFile,
+    'https://example.com/session_core_wasm_bg.wasm',
+    new URL('https://example.com/session_core_wasm_bg.wasm'),
+    new Uint8Array(8),
+    new ArrayBuffer(8),
+    await fetch('https://example.com/session_core_wasm_bg.wasm'),
+  ];
+  for (const source of sources) await initWeb(source);
+  await initWeb(fetch('https://example.com/session_core_wasm_bg.wasm'));
+  await initWeb();
+  await init();
+  await initWorkerd();
+  const compiled: WasmModule = {} as WasmModule;
+  const response: WasmResponse = { ok: true, status: 200, url: '', arrayBuffer: async () => new ArrayBuffer(0) };
+  initSync(new Uint8Array(8));
+  initWebSync(compiled);
+  initWorkerdSync(new ArrayBuffer(8));
+  await initWeb(response);
+  const webStore: Store = new WebMapStore();
+  const webError: Error = new WebError('conflict', 'changed');
+  void [webStore, webError];
+  // @ts-expect-error not a source of the .wasm
+  await initWeb(null);
+  // @ts-expect-error initSync needs the module or its bytes, not a URL
+  initWebSync('https://example.com/session_core_wasm_bg.wasm');
 
   // @ts-expect-error the store needs apply()
   new Sessions({ store: {} });

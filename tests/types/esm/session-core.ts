@@ -108,6 +108,9 @@ export async function sessionCore(): Promise<void> {
   });
   sessions.once('expired', (e) => void e.handle);
   sessions.on('error', (e) => void e);
+  // In Node, a Sessions is an EventEmitter of node:events, with all of its methods.
+  const emitter: import('node:events').EventEmitter = sessions.setMaxListeners(20).prependListener('created', () => {});
+  void emitter;
 
   try {
     await sessions.get({ app: 'shop', token: 'nope' });
