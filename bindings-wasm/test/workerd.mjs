@@ -13,9 +13,9 @@
 // runs the same project bundled by wrangler itself, from the packed tarball.)
 import { Miniflare } from 'miniflare';
 import { readFileSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerModules } from '../../tests/js/worker-modules.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const repo = realpathSync(join(here, '..'));
@@ -47,57 +47,6 @@ export function wranglerConfig(file = join(project, 'wrangler.toml')) {
     keyValueClasses: list('new_classes'),
     crons: list('crons'),
   };
-}
-
-/** The file an `exports` entry names for a Worker (conditions workerd, worker, import). */
-function exportTarget(entry) {
-  if (typeof entry === 'string') return entry;
-  for (const condition of ['workerd', 'worker', 'import', 'default']) {
-    if (entry?.[condition] !== undefined) return exportTarget(entry[condition]);
-  }
-  return undefined;
-}
-
-/** The file a package specifier (`name` or `name/sub`) names, from the importing file. */
-function resolvePackage(spec, from) {
-  const parts = spec.split('/');
-  const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-  const sub = `.${spec.slice(name.length)}`;
-  const manifest = createRequire(from).resolve(`${name}/package.json`);
-  const { exports } = JSON.parse(readFileSync(manifest, 'utf8'));
-  const target = exportTarget(typeof exports === 'string' ? exports : exports?.[sub]);
-  if (target === undefined) throw new Error(`${from}: cannot resolve ${spec} for a Worker`);
-  return realpathSync(join(dirname(manifest), target));
-}
-
-const IMPORT = /\b(?:import|export)\s*(?:[^'";]*?\sfrom\s*)?'([^']+)'/g;
-
-/** The Worker's modules for miniflare: the entry first, then every module it imports. */
-function workerModules(entry) {
-  const modules = [];
-  const seen = new Set();
-  const visit = (file) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    if (file.endsWith('.wasm')) {
-      modules.push({ type: 'CompiledWasm', path: file });
-      return;
-    }
-    const imports = [];
-    const contents = readFileSync(file, 'utf8').replace(IMPORT, (stmt, spec) => {
-      if (/^(node|cloudflare|workerd):/.test(spec)) return stmt;
-      const target = spec.startsWith('.') ? resolve(dirname(file), spec) : resolvePackage(spec, file);
-      imports.push(target);
-      if (spec.startsWith('.')) return stmt;
-      let rel = relative(dirname(file), target).split(sep).join('/');
-      if (!rel.startsWith('.')) rel = `./${rel}`;
-      return stmt.replace(`'${spec}'`, `'${rel}'`);
-    });
-    modules.push({ type: 'ESModule', path: file, contents });
-    for (const target of imports) visit(target);
-  };
-  visit(entry);
-  return modules;
 }
 
 /** A workerd running the Worker over Durable Object storage in `persist`, with `bindings`. */

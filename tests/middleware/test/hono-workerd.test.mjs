@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { workerModules } from '../workerd/modules.mjs';
+import { workerModules } from '../../js/worker-modules.mjs';
 import { behaviour, call } from './suite.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,9 +1,9 @@
 // A Worker's modules for miniflare 3, as wrangler would bundle them: miniflare does not
 // resolve package specifiers, so the import graph is walked from the entry, each package
 // specifier resolved as a Worker resolves it (the `workerd`, `worker`, `import` or `default`
-// branch of the package's `exports`) and rewritten to the relative path of that file. (The
-// same idea as bindings-wasm/test/workerd.mjs, for any entry and for packages such as Hono
-// whose modules use double quotes and `export *`.)
+// branch of the package's `exports`) and rewritten to the relative path of that file. Either
+// quote and `export *` are handled (Hono's modules use both). Used by session-core-wasm's
+// Worker tests and by the Hono-in-workerd tests of tests/middleware.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
