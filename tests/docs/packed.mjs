@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { blocks, isCommonJs, withChecks } from './readme-blocks.mjs';
+import { blocks, checkHarness, checksRan, isCommonJs, withChecks } from './readme-blocks.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -64,18 +64,13 @@ export function asCommonJs(code) {
 export function runBlock(block, cwd, { commonJs = false, name = 'block' } = {}) {
   const { code, checks } = withChecks(block);
   const cjs = commonJs || isCommonJs(code);
-  const harness = [
-    cjs ? "const { deepStrictEqual: __deepEqual } = require('node:assert');" : "import { deepStrictEqual as __deepEqual } from 'node:assert';",
-    'const __ran = [];',
-    "process.on('exit', () => console.log(`@@checks ${JSON.stringify(__ran)}`));",
-    'function __check(actual, expected, where) { __deepEqual(actual, expected, `${where}: the output comment`); __ran.push(where); }',
-  ].join(' ');
+  const harness = checkHarness(cjs);
   const source = commonJs ? asCommonJs(code) : code;
   const file = join(cwd, `${name}.${cjs ? 'cjs' : 'mjs'}`);
   writeFileSync(file, `${harness}\n${source}\n`);
   const r = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `${block.file}:${block.line} (${cjs ? 'CommonJS' : 'ES module'}, in ${cwd}) failed:\n${r.stdout}${r.stderr}\n--- as run:\n${source}`);
-  const ran = JSON.parse(/@@checks (.*)/.exec(r.stdout)?.[1] ?? '[]');
+  const ran = checksRan(r.stdout);
   assert.deepEqual([...ran].sort(), [...checks].sort(), `${block.file}:${block.line}: every output comment was checked`);
   return ran.length;
 }

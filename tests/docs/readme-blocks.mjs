@@ -110,6 +110,24 @@ export function withChecks(block) {
   return { code: out.join('\n'), checks };
 }
 
+/**
+ * The line put before a block run with checks (one line, so that line numbers in errors are
+ * the block's): `__check`, and a report of the checks that ran, printed at exit.
+ */
+export function checkHarness(cjs) {
+  return [
+    cjs ? "const { deepStrictEqual: __deepEqual } = require('node:assert');" : "import { deepStrictEqual as __deepEqual } from 'node:assert';",
+    'const __ran = [];',
+    "process.on('exit', () => console.log(`@@checks ${JSON.stringify(__ran)}`));",
+    'function __check(actual, expected, where) { __deepEqual(actual, expected, `${where}: the output comment`); __ran.push(where); }',
+  ].join(' ');
+}
+
+/** The `where` of each check that ran, from the run's stdout (see `checkHarness`). */
+export function checksRan(stdout) {
+  return JSON.parse(/@@checks (.*)/.exec(stdout)?.[1] ?? '[]');
+}
+
 /** Whether a JavaScript block is CommonJS (it uses require and has no import or export). */
 export function isCommonJs(code) {
   return /\brequire\(/.test(code) && !/^\s*(import|export)\b/m.test(code);

@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../js/postgres-server.mjs';
 import { startRedis } from '../js/redis-server.mjs';
-import { blocks, isCommonJs, JS_LANGS, readmes, withChecks } from './readme-blocks.mjs';
+import { blocks, checkHarness, checksRan, isCommonJs, JS_LANGS, readmes, withChecks } from './readme-blocks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Under node_modules (ignored by git): module resolution walks up to the workspace links.
@@ -83,19 +83,14 @@ async function run(b, index) {
   }
   const { code, checks } = withChecks({ ...b, code: source, line: b.line - (b.prelude ? 1 : 0) });
   const cjs = isCommonJs(code);
-  const harness = [
-    cjs ? "const { deepStrictEqual: __deepEqual } = require('node:assert');" : "import { deepStrictEqual as __deepEqual } from 'node:assert';",
-    'const __ran = [];',
-    "process.on('exit', () => console.log(`@@checks ${JSON.stringify(__ran)}`));",
-    'function __check(actual, expected, where) { __deepEqual(actual, expected, `${where}: the output comment`); __ran.push(where); }',
-  ].join(' ');
+  const harness = checkHarness(cjs);
   const file = join(work, `block-${index}.${cjs ? 'cjs' : 'mjs'}`);
   // The harness shares the first line, so that line numbers in errors are the block's.
   writeFileSync(file, `${harness}\n${code}\n`);
   const r = spawnSync(process.execPath, [file], { cwd: work, encoding: 'utf8', timeout: 60_000 });
   const out = `${r.stdout}${r.stderr}`;
   assert.equal(r.status, 0, `${b.file}:${b.line} (${cjs ? 'CommonJS' : 'ES module'}) failed${r.signal ? ` (${r.signal})` : ''}:\n${out}\n--- as run:\n${code}`);
-  const ran = JSON.parse(/@@checks (.*)/.exec(r.stdout)?.[1] ?? '[]');
+  const ran = checksRan(r.stdout);
   assert.deepEqual([...ran].sort(), [...checks].sort(), `${b.file}:${b.line}: every output comment was checked`);
   return checks.length;
 }
