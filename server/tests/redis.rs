@@ -126,22 +126,25 @@ fn the_server_starts_before_redis_answers_503_then_recovers() {
     s.stop();
 }
 
+/// The ACL user `web` (password `web-pass-1`) that the TLS tests log in as.
+fn add_web_user(redis: &RedisServer) {
+    let acl = [
+        "ACL",
+        "SETUSER",
+        "web",
+        "on",
+        ">web-pass-1",
+        "~*",
+        "&*",
+        "+@all",
+    ];
+    assert_eq!(redis.cmd(&acl), "OK");
+}
+
 #[test]
 fn redis_over_tls_with_credentials_and_a_private_ca() {
     let redis = RedisServer::start_tls(true);
-    assert_eq!(
-        redis.cmd(&[
-            "ACL",
-            "SETUSER",
-            "web",
-            "on",
-            ">web-pass-1",
-            "~*",
-            "&*",
-            "+@all"
-        ]),
-        "OK"
-    );
+    add_web_user(&redis);
     let files = redis.tls_files().clone();
     let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
     let (ca, cert, key) = (
@@ -178,19 +181,7 @@ fn redis_over_tls_with_credentials_and_a_private_ca() {
 #[test]
 fn refused_credentials_and_untrusted_certificates_stop_the_server_at_start() {
     let redis = RedisServer::start_tls(false);
-    assert_eq!(
-        redis.cmd(&[
-            "ACL",
-            "SETUSER",
-            "web",
-            "on",
-            ">web-pass-1",
-            "~*",
-            "&*",
-            "+@all"
-        ]),
-        "OK"
-    );
+    add_web_user(&redis);
     let ca = redis.tls_files().ca.to_str().unwrap().to_owned();
     let other_ca = redis.tls_files().other_ca.to_str().unwrap().to_owned();
     let url = redis.tls_url();
