@@ -289,12 +289,16 @@ mod tests {
         assert_eq!(activity(&host, now), 5);
         // A kill ends the expired session it meets, and counts it, as redis-sessions does.
         assert_eq!(keep(&host, "kill", expired.clone(), now)["kill"], 1);
-        assert_eq!(host.take_events().len(), 1);
+        let events = host.take_events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].reason(), Some(crate::Reason::Kill));
         assert_eq!(keep(&host, "kill", expired, now)["kill"], 0);
         assert_eq!(activity(&host, now), 4);
         // So does killsoid.
         let user = json!({"app": "shop", "id": "u4"});
         assert_eq!(keep(&host, "killsoid", user, now)["kill"], 1);
+        let events = host.take_events();
+        assert_eq!(events[0].reason(), Some(crate::Reason::KillSoid));
         assert_eq!(activity(&host, now), 3);
         assert_eq!(
             keep(&host, "killall", json!({"app": "shop"}), now)["kill"],

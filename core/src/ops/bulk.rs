@@ -180,6 +180,8 @@ impl BulkFlow {
             let alive = rec.alive_at(self.now);
             let reason = match (alive, self.reason()) {
                 (true, Some(kill)) => kill,
+                // Left for the sweep, and still there for the kill to end.
+                (false, Some(kill)) if self.expired == Expired::Keep => kill,
                 (true, None) => {
                     // Swept but alive: an access slid it after we ranged. Re-score it.
                     batch.push(Command::ZAdd {

@@ -32,8 +32,8 @@ use query::Listing;
 /// until its periodic wipe; its drop-in asks for that with [`Expired::Keep`]: `get`, `set`,
 /// `touch`, `setTtl` and `regenerate` answer as for a missing session (`null`) and write
 /// nothing, so the user still counts in `activity` until the sweep; the kills (`kill`,
-/// `killsoid`, `killall`) end the expired sessions they meet and count them, as
-/// redis-sessions' kills count sessions its wipe has not removed yet. Listings never show
+/// `killsoid`, `killall`) end the expired sessions they meet and count them (their events say
+/// the kill ended them), as redis-sessions' kills count sessions its wipe has not removed yet. Listings never show
 /// expired sessions either way, and `sweep` removes them either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Expired {

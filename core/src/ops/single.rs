@@ -170,8 +170,16 @@ impl<C: Change> Flow for SingleFlow<C> {
             Phase::Read => self.on_read(replies).unwrap_or_else(|e| Step::Done(Err(e))),
             Phase::Write => Step::Done(Ok(self.change.applied(&self.t, events))),
             Phase::Expire(id) => {
-                let kind = EventKind::Destroyed(Reason::Expired);
-                events.push(self.t.event(kind, &id, self.t.handle));
+                // A session left for the sweep that a kill ends was ended by the kill.
+                let reason = if self.ended_expired {
+                    Reason::Kill
+                } else {
+                    Reason::Expired
+                };
+                events.push(
+                    self.t
+                        .event(EventKind::Destroyed(reason), &id, self.t.handle),
+                );
                 Step::Done(Ok(if self.ended_expired {
                     self.change.ended_expired()
                 } else {
