@@ -197,7 +197,7 @@ impl Inner {
         events: &mut Vec<Event>,
     ) -> Result<Response, Error> {
         let input = parse_input(input_json)?;
-        let op = Request::parse(op, &input)?.into_op(now)?;
+        let op = Request::op_from_input(op, &input, now)?;
         let engine = self.engine().await?;
         engine.run(Recorded { op, events }).await
     }
@@ -276,7 +276,7 @@ impl Inner {
 }
 
 /// The addon's Tokio runtime, built at its first use.
-fn runtime() -> Result<&'static Runtime, Error> {
+pub(crate) fn runtime() -> Result<&'static Runtime, Error> {
     static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
     let built = RUNTIME.get_or_init(|| {
         let threads = std::env::var("SESSION_CORE_THREADS")
