@@ -38,9 +38,9 @@ class RedisEngine {
   #pending = new Map();
   #nextId = 0;
 
-  constructor(url, namespace) {
+  constructor(url, namespace, settings) {
     this.#key = keys = (keys + 1) >>> 0;
-    this.#native = new native.NativeRedisSessions(url, namespace, this.#key, RedisEngine.#wake);
+    this.#native = new native.NativeRedisSessions(url, namespace, this.#key, RedisEngine.#wake, settings);
   }
 
   static #wake(key) {
@@ -98,19 +98,72 @@ class RedisEngine {
 }
 
 /**
- * `new Sessions({ redis })`: the engine over the Redis at that URL (the driver's remote
- * engine), or `undefined` for any other options. Connects at the first call.
+ * `new Sessions({ redis })`: the engine over that Redis (the driver's remote engine), or
+ * `undefined` for any other options. Connects at the first call.
  */
 function openRemote(options) {
-  const url = options.redis;
-  if (url === undefined || url === null) return undefined;
-  if (typeof url !== 'string' || url === '') {
-    throw new TypeError("options.redis must be a Redis URL, such as 'redis://127.0.0.1:6379'");
-  }
+  const redis = options.redis;
+  if (redis === undefined || redis === null) return undefined;
+  const { url, settings } = redisTarget(redis);
   if (options.store !== undefined && options.store !== null) {
     throw new TypeError('options.redis and options.store cannot both be given');
   }
-  return new RedisEngine(url, options.namespace ?? 'rs');
+  return new RedisEngine(url, options.namespace ?? 'rs', settings);
+}
+
+/**
+ * `options.redis`: a URL (`redis://…`, `rediss://…` for TLS), or
+ * `{ url, username?, password?, tls? }` where `tls` is `true` or `{ ca?, cert?, key? }` (PEM
+ * text or Buffers, as node:tls takes them; `ca` may be an array). `tls` turns a `redis://`
+ * URL into `rediss://`. Returns the URL and the addon's settings (`undefined` for none).
+ */
+function redisTarget(redis) {
+  if (typeof redis === 'string') {
+    if (redis === '') throw new TypeError("options.redis must be a Redis URL, such as 'redis://127.0.0.1:6379'");
+    return { url: redis, settings: undefined };
+  }
+  if (typeof redis !== 'object' || Array.isArray(redis)) {
+    throw new TypeError(
+      "options.redis must be a Redis URL, such as 'redis://127.0.0.1:6379', or { url, username, password, tls }",
+    );
+  }
+  let { url } = redis;
+  if (typeof url !== 'string' || url === '') {
+    throw new TypeError("options.redis.url must be a Redis URL, such as 'rediss://redis.example:6380'");
+  }
+  const settings = {};
+  for (const name of ['username', 'password']) {
+    const v = redis[name];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || v === '') throw new TypeError(`options.redis.${name} must be a non-empty string`);
+    settings[name] = v;
+  }
+  const tls = redis.tls;
+  if (tls !== undefined && tls !== null && tls !== false) {
+    if (tls !== true && (typeof tls !== 'object' || Array.isArray(tls))) {
+      throw new TypeError('options.redis.tls must be true or { ca, cert, key }');
+    }
+    if (/^redis:\/\//i.test(url)) url = `rediss://${url.slice('redis://'.length)}`;
+    if (tls !== true) {
+      for (const name of ['ca', 'cert', 'key']) {
+        const pem = pemText(tls[name], name);
+        if (pem !== undefined) settings[name] = pem;
+      }
+      if ((settings.cert === undefined) !== (settings.key === undefined)) {
+        throw new TypeError('options.redis.tls.cert and options.redis.tls.key go together');
+      }
+    }
+  }
+  return { url, settings: Object.keys(settings).length > 0 ? settings : undefined };
+}
+
+/** PEM given as text, a Buffer (any Uint8Array), or (for `ca`) an array of them. */
+function pemText(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (name === 'ca' && Array.isArray(value)) return value.map((v) => pemText(v, 'ca[]') ?? '').join('\n');
+  throw new TypeError(`options.redis.tls.${name} must be PEM text or a Buffer${name === 'ca' ? ' (or an array of them)' : ''}`);
 }
 
 /**
@@ -134,6 +187,21 @@ function redisUrl(connection) {
   return `${scheme}://${auth}${hostPart}:${connection.port}${db}`;
 }
 
+/**
+ * What redis-sessions' connection options give `new Sessions({ redis })`: the URL of
+ * `redisUrl`, with node-redis' TLS material (`options.socket.ca`, `cert`, `key`) when there is
+ * some.
+ */
+function redisConnection(connection) {
+  const url = redisUrl(connection);
+  const socket = connection.options?.socket ?? {};
+  const tls = {};
+  for (const name of ['ca', 'cert', 'key']) {
+    if (socket[name] !== undefined && socket[name] !== null) tls[name] = socket[name];
+  }
+  return Object.keys(tls).length > 0 ? { url, tls } : url;
+}
+
 module.exports = {
   NativeSessions: native.NativeSessions,
   NativeOp: native.NativeOp,
@@ -141,5 +209,7 @@ module.exports = {
   NativeSweepTick: native.NativeSweepTick,
   NativeRedisSessions: native.NativeRedisSessions,
   openRemote,
+  redisConnection,
+  redisTarget,
   redisUrl,
 };

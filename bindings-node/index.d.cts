@@ -29,6 +29,7 @@ declare namespace sessionCore {
   type IdOptions = D.IdOptions;
   type KillOptions = D.KillOptions;
   type ListedSession = D.ListedSession;
+  type RedisOptions = D.RedisOptions;
   type Session = D.Session;
   type SessionData = D.SessionData;
   type SessionEvent = D.SessionEvent;

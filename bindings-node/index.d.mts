@@ -15,6 +15,7 @@ export type {
   IdOptions,
   KillOptions,
   ListedSession,
+  RedisOptions,
   Session,
   SessionData,
   SessionEvent,

@@ -2,8 +2,8 @@
 'use strict';
 const { makeRedisSessionsClass } = require('session-core-driver');
 const { Sessions } = require('./index.cjs');
-const { redisUrl } = require('./backend.cjs');
+const { redisConnection } = require('./backend.cjs');
 
-const RedisSessions = makeRedisSessionsClass(Sessions, (connection) => ({ redis: redisUrl(connection) }));
+const RedisSessions = makeRedisSessionsClass(Sessions, (connection) => ({ redis: redisConnection(connection) }));
 RedisSessions.default = RedisSessions;
 module.exports = RedisSessions;

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { makeRedisSessionsClass } from 'session-core-driver';
 import { Sessions } from './index.mjs';
 
-const { redisUrl } = createRequire(import.meta.url)('./backend.cjs');
+const { redisConnection } = createRequire(import.meta.url)('./backend.cjs');
 
-const RedisSessions = makeRedisSessionsClass(Sessions, (connection) => ({ redis: redisUrl(connection) }));
+const RedisSessions = makeRedisSessionsClass(Sessions, (connection) => ({ redis: redisConnection(connection) }));
 export default RedisSessions;

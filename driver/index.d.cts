@@ -28,6 +28,7 @@ declare namespace driver {
   type Listing = D.Listing;
   type PageOptions = D.PageOptions;
   type RedisConnection = D.RedisConnection;
+  type RedisOptions = D.RedisOptions;
   type RedisSessionsConstructor = D.RedisSessionsConstructor;
   type RedisSessionsOptions = D.RedisSessionsOptions;
   type RemoteEngine = D.RemoteEngine;

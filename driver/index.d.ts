@@ -199,13 +199,38 @@ export declare class MapStore implements Store {
 
 // ---- Sessions ----------------------------------------------------------------------------
 
+/** Where Redis is and how to reach it, beyond a URL (session-core's napi package only). */
+export interface RedisOptions {
+  /** `redis://[username:password@]host:port[/db]`, or `rediss://…` for TLS. */
+  url: string;
+  /** The user (a Redis 6 ACL user), instead of the URL's. */
+  username?: string;
+  /** The password, instead of the URL's: it then stays out of URLs that may be logged. */
+  password?: string;
+  /**
+   * TLS (a `redis://` URL becomes `rediss://`). `true`: verify the server against the
+   * system's root certificates. Or PEM text or Buffers, as node:tls takes them: `ca`, the
+   * only CAs trusted (a private CA, a self-signed certificate); `cert` and `key`, a client
+   * certificate for servers that require one (`tls-auth-clients yes`).
+   */
+  tls?:
+    | true
+    | {
+        ca?: string | Uint8Array | Array<string | Uint8Array>;
+        cert?: string | Uint8Array;
+        key?: string | Uint8Array;
+      };
+}
+
 export interface SessionsOptions {
   /**
    * Sessions in Redis (or Valkey), shared by every process that uses the same Redis:
-   * `redis://[username:password@]host:port[/db]`. The first call connects. Not with `store`.
-   * (session-core's napi package only.)
+   * `redis://[username:password@]host:port[/db]`, `rediss://…` for TLS, or
+   * `{ url, username, password, tls }`. The first call connects (a refused password or
+   * certificate is a `storeError` then). Not with `store`. (session-core's napi package
+   * only.)
    */
-  redis?: string;
+  redis?: string | RedisOptions;
   /** A store written in JavaScript; without one (or `redis`), the embedded memory store is used. */
   store?: Store;
   /** The clock, in milliseconds since the epoch (default `Date.now`): tests move it. */

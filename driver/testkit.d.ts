@@ -34,8 +34,8 @@ export interface StoreKit {
 /** The kit over a `Sessions` class (session-core's or session-core-wasm's). */
 export declare function makeStoreKit(sessions: SessionsConstructor): StoreKit;
 
-/** The largest batch a store must accept: 40,000 commands (the core's `store::MAX_BATCH`). */
-export declare const MAX_BATCH: 40000;
+/** The largest batch a store must accept: 50,000 commands (the core's `store::MAX_BATCH`). */
+export declare const MAX_BATCH: 50000;
 /** The largest score, and the range bound that means "no bound": 2^53 − 1. */
 export declare const MAX_SCORE: 9007199254740991;
 

@@ -73,18 +73,54 @@ struct State {
     failure: Option<Error>,
 }
 
+/// Connection settings beyond the URL (`new Sessions({ redis: { url, ... } })`): credentials
+/// that win over the URL's, and TLS material as PEM text.
+#[napi(object)]
+pub struct RedisOptions {
+    /// The user to log in as (an ACL user).
+    pub username: Option<String>,
+    /// The password.
+    pub password: Option<String>,
+    /// PEM: the only CAs trusted to verify the server (instead of the system's roots).
+    pub ca: Option<String>,
+    /// PEM: a client certificate (chain), with `key`.
+    pub cert: Option<String>,
+    /// PEM: the client certificate's private key.
+    pub key: Option<String>,
+}
+
+impl RedisOptions {
+    fn apply(self, mut config: RedisConfig) -> RedisConfig {
+        if let Some(username) = self.username {
+            config = config.username(username);
+        }
+        if let Some(password) = self.password {
+            config = config.password(password);
+        }
+        if let Some(ca) = self.ca {
+            config = config.tls_ca(ca);
+        }
+        if let (Some(cert), Some(key)) = (self.cert, self.key) {
+            config = config.tls_client_cert(cert, key);
+        }
+        config
+    }
+}
+
 #[napi]
 impl NativeRedisSessions {
-    /// Sessions in the Redis at `url` (`redis://[user:password@]host:port/db`), with every key
-    /// under `namespace`. `onDone(key)` is called on the JS thread when answers are ready to
-    /// `drain()`. Connects at the first call; the core's in-call sweeping is off (the JS
-    /// driver sweeps on a timer).
+    /// Sessions in the Redis at `url` (`redis://[user:password@]host:port/db`, or
+    /// `rediss://…` for TLS), with every key under `namespace` and the `options` beyond the
+    /// URL. `onDone(key)` is called on the JS thread when answers are ready to `drain()`.
+    /// Connects at the first call; the core's in-call sweeping is off (the JS driver sweeps on
+    /// a timer).
     #[napi(constructor)]
     pub fn new(
         url: String,
         namespace: String,
         key: u32,
         on_done: Function<'_, u32, ()>,
+        options: Option<RedisOptions>,
     ) -> napi::Result<Self> {
         let wake = on_done
             .build_threadsafe_function::<u32>()
@@ -94,7 +130,13 @@ impl NativeRedisSessions {
         Ok(Self {
             inner: Arc::new(Inner {
                 address: address_of(&url),
-                config: RedisConfig::new(url).namespace(namespace),
+                config: {
+                    let config = RedisConfig::new(url).namespace(namespace);
+                    match options {
+                        Some(options) => options.apply(config),
+                        None => config,
+                    }
+                },
                 state: Mutex::new(State::default()),
                 connecting: tokio::sync::Mutex::new(()),
                 done: Mutex::new(String::new()),

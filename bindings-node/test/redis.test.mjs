@@ -2,7 +2,7 @@
 // then what only Redis has: namespaces, timed sweeping, bad input that never reaches Redis,
 // no lost updates across processes, and one format shared with the Rust API.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { after, describe, mock, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as pkg from 'session-core';
 import { backendSuite } from '../../tests/js/api-suite.mjs';
+import { probeLostUpdates } from '../../tests/js/lost-updates.mjs';
 import { startRedis } from '../../tests/js/redis-server.mjs';
 import { loadVectors } from '../../tests/js/vectors.mjs';
 
@@ -211,42 +212,13 @@ describe('Redis backend', () => {
 
   test('no lost updates: 2 processes × 300 concurrent sets of distinct keys on one session', async () => {
     const namespace = `race${++namespaces}`;
-    const s = make({ namespace, wipe: 0 });
-    const { token } = await s.create({ app: 'race', id: 'hot', ip: '::1' });
-    const child = (tag) =>
-      new Promise((resolve, reject) => {
-        const script = `
-          import { Sessions } from 'session-core';
-          const [url, namespace, token, tag] = process.argv.slice(1);
-          const s = new Sessions({ redis: url, namespace, wipe: 0 });
-          const results = await Promise.allSettled(
-            Array.from({ length: 300 }, (_, i) => s.set({ app: 'race', token, d: { [tag + i]: i } })),
-          );
-          const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.name + ': ' + r.reason.message);
-          const found = results.filter((r) => r.status === 'fulfilled' && r.value !== null).length;
-          console.log(JSON.stringify({ found, failed: failed.slice(0, 3), failures: failed.length }));
-          await s.quit();
-        `;
-        const p = spawn(process.execPath, ['--input-type=module', '-e', script, redis.url, namespace, token, tag], {
-          cwd: packageDir,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        p.stdout.on('data', (d) => (out += d));
-        p.stderr.on('data', (d) => (err += d));
-        p.on('error', reject);
-        p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child ${tag} exited ${code}: ${err}`))));
-      });
-    const results = await Promise.all([child('a'), child('b')]);
-    for (const r of results) assert.deepEqual(r, { found: 300, failed: [], failures: 0 });
-    const got = await s.get({ app: 'race', token });
-    assert.equal(got.w, 601, 'every write counted');
-    assert.equal(Object.keys(got.d).length, 600, 'every key kept');
-    for (let i = 0; i < 300; i++) {
-      assert.equal(got.d[`a${i}`], i);
-      assert.equal(got.d[`b${i}`], i);
-    }
+    await probeLostUpdates({
+      sessions: make({ namespace, wipe: 0 }),
+      cwd: packageDir,
+      open: `import { Sessions } from 'session-core';
+             const s = new Sessions({ redis: ARGS[0], namespace: ARGS[1], wipe: 0 });`,
+      args: [redis.url, namespace],
+    });
   });
 
   test('one format: the Rust API reads sessions created by Node, and the other way round', { timeout: 600_000 }, async () => {

@@ -124,7 +124,12 @@ impl Record {
         let id = UserId::from_stored(r.text().ok_or_else(corrupt)?);
         let ip = r.text().ok_or_else(corrupt)?.to_owned();
         let d = if flags & HAS_DATA != 0 {
-            Some(std::str::from_utf8(r.0).map_err(|_| corrupt())?.to_owned())
+            // The text goes into answers as it is: it must be data, or it could break them.
+            let text = std::str::from_utf8(r.0).map_err(|_| corrupt())?;
+            if !crate::data::is_stored_form(text) {
+                return Err(corrupt());
+            }
+            Some(text.to_owned())
         } else if r.0.is_empty() {
             None
         } else {

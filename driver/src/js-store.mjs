@@ -23,9 +23,8 @@ export async function runOnStore(machine, store) {
     let next;
     try {
       let replies = store.apply(answer.batch);
-      if (replies !== null && typeof replies === 'object' && typeof replies.then === 'function') {
-        replies = await replies;
-      }
+      // Any thenable, callable ones too: a Durable Object RPC call returns a function with `then`.
+      if (replies != null && typeof replies.then === 'function') replies = await replies;
       next = machine.resume(JSON.stringify(replies) ?? 'null');
     } catch (e) {
       next = machine.fail(describe(e));

@@ -27,7 +27,7 @@ describe('the store kit', () => {
     for (const v of VECTORS) {
       assert.deepEqual(v, { file: v.file, ...JSON.parse(readFileSync(new URL(v.file, dir), 'utf8')) }, `${v.file} is bundled as it is`);
     }
-    assert.equal(MAX_BATCH, 40_000);
+    assert.equal(MAX_BATCH, 50_000);
   });
 
   // Broken stores, each a MapStore with one rule broken, and the check that must catch it.
@@ -123,4 +123,23 @@ describe('the store kit', () => {
   test('compareMembers is code-point order', () => {
     assert.deepEqual(['😀', '\uff61', 'b', 'a'].sort(compareMembers), ['a', 'b', '\uff61', '😀']);
   });
+});
+
+test('MAX_BATCH is the largest batch the engine sends: a sweep of 10,000 expired sessions', async () => {
+  const { Sessions } = await import('session-core');
+  let largest = 0;
+  const map = new MapStore();
+  const store = {
+    apply(batch) {
+      largest = Math.max(largest, batch.length);
+      return map.apply(batch);
+    },
+  };
+  let now = 1_700_000_000_000;
+  const sessions = new Sessions({ store, clock: () => now, wipe: 0 });
+  for (let i = 0; i < 10_000; i++) await sessions.create({ app: 'big', id: `user${i}`, ip: '::1', ttl: 10 });
+  now += 11_000;
+  largest = 0;
+  assert.deepEqual(await sessions.sweep({ app: 'big', limit: 10_000 }), { swept: 10_000, more: false });
+  assert.equal(largest, MAX_BATCH);
 });

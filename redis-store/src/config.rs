@@ -23,7 +23,7 @@ pub const DEFAULT_RECORD_CACHE: usize = 50_000;
 ///     .command_timeout(Duration::from_secs(2));
 /// assert_eq!(config.get_namespace(), "myapp");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RedisConfig {
     pub(crate) target: Target,
     pub(crate) namespace: String,
@@ -32,19 +32,84 @@ pub struct RedisConfig {
     pub(crate) reconnect_retries: usize,
     pub(crate) conflict_backoff: Duration,
     pub(crate) record_cache: usize,
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
+    pub(crate) tls: Tls,
+}
+
+/// What TLS trusts and presents, beyond the URL's `rediss://`.
+#[derive(Clone, Default)]
+pub(crate) struct Tls {
+    /// PEM: the only CAs trusted (instead of the system's roots).
+    pub(crate) ca: Option<Vec<u8>>,
+    /// PEM: a client certificate (chain) and its private key, for servers that ask for one.
+    pub(crate) client: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Tls {
+    pub(crate) fn is_set(&self) -> bool {
+        self.ca.is_some() || self.client.is_some()
+    }
 }
 
 /// A single server or a cluster.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) enum Target {
     Single(String),
     Cluster(Vec<String>),
 }
 
+/// Never prints a password (in a URL or given alone) or a private key.
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls: Vec<String> = match &self.target {
+            Target::Single(url) => vec![redact(url)],
+            Target::Cluster(nodes) => nodes.iter().map(|n| redact(n)).collect(),
+        };
+        f.debug_struct("RedisConfig")
+            .field("urls", &urls)
+            .field("namespace", &self.namespace)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("command_timeout", &self.command_timeout)
+            .field("reconnect_retries", &self.reconnect_retries)
+            .field("conflict_backoff", &self.conflict_backoff)
+            .field("record_cache", &self.record_cache)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("tls_ca", &self.tls.ca.as_ref().map(|pem| pem.len()))
+            .field(
+                "tls_client_cert",
+                &self.tls.client.as_ref().map(|_| "<key redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// A URL with its password (if any) replaced by `<redacted>`.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            let password = if userinfo.contains(':') {
+                ":<redacted>"
+            } else {
+                ""
+            };
+            format!("{scheme}://{user}{password}@{host}{}", &rest[end..])
+        }
+        None => url.to_owned(),
+    }
+}
+
 impl RedisConfig {
-    /// One Redis (or Valkey) server: `redis://[user:password@]host:port/db`. For
-    /// `rediss://` (TLS), enable a TLS feature of the `redis` crate in your own manifest
-    /// (for example `tokio-rustls-comp`).
+    /// One Redis (or Valkey) server: `redis://[user:password@]host:port/db`, or
+    /// `rediss://…` for TLS. Over TLS the server's certificate is verified: against the
+    /// system's root certificates, or only against [`RedisConfig::tls_ca`] when given; the
+    /// host name in the URL must be one the certificate names.
     ///
     /// The store speaks RESP3 (Redis 6 and later), so that it notices at once when Redis
     /// closes the connection and reconnects before the next call needs it. Add
@@ -72,7 +137,44 @@ impl RedisConfig {
             reconnect_retries: 2,
             conflict_backoff: Duration::from_millis(5),
             record_cache: DEFAULT_RECORD_CACHE,
+            username: None,
+            password: None,
+            tls: Tls::default(),
         }
+    }
+
+    /// The user to log in as (a Redis 6 ACL user), instead of the URL's (`redis://user:…@`)
+    /// or the default user.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// The password, instead of the URL's (`redis://:password@…`). It never appears in error
+    /// messages or in `Debug` output; prefer it to a URL that may be logged.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// TLS (`rediss://` only): trust only the CA certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks) to verify the server, instead of the system's root
+    /// certificates. For a private CA, or a self-signed server certificate.
+    pub fn tls_ca(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.ca = Some(pem.into());
+        self
+    }
+
+    /// TLS (`rediss://` only): present this client certificate (PEM, the certificate then
+    /// any intermediates) with its private key (PEM: PKCS#8, PKCS#1 or SEC1), for servers that
+    /// authenticate clients (`tls-auth-clients yes`).
+    pub fn tls_client_cert(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls.client = Some((cert_pem.into(), key_pem.into()));
+        self
     }
 
     /// The prefix of every key (default [`DEFAULT_NAMESPACE`]): 1–64 characters, no braces
@@ -155,10 +257,35 @@ pub(crate) fn check_namespace(namespace: &str) -> Result<(), ConnectError> {
 /// Why a store could not be created.
 #[derive(Debug)]
 pub enum ConnectError {
-    /// The configuration is invalid (the namespace, or a URL).
+    /// The configuration is invalid (the namespace, a URL, a certificate or key that does not
+    /// parse, TLS settings without `rediss://`).
     Config(String),
-    /// Redis could not be reached or refused the connection.
+    /// Redis refused the credentials: a wrong password, an unknown or disabled user, or no
+    /// password where one is required. The message names the server and the user, never the
+    /// password. Waiting does not help: the configuration (or Redis's ACL) must change.
+    Auth(String),
+    /// The TLS connection failed: the server's certificate is not trusted or not valid for
+    /// the host name, the port does not speak TLS, or the server wants a client certificate.
+    /// The message names the server and says which.
+    Tls(String),
+    /// Redis could not be reached (down, refused, timed out), or failed otherwise.
     Redis(redis::RedisError),
+}
+
+impl ConnectError {
+    /// Whether the failure may go away by itself (Redis not started yet, restarting, or
+    /// unreachable for now), rather than needing a change of configuration.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Config(_) | Self::Auth(_) | Self::Tls(_) => false,
+            Self::Redis(e) => {
+                e.is_io_error()
+                    || e.is_connection_refusal()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+            }
+        }
+    }
 }
 
 impl ConnectError {
@@ -171,6 +298,7 @@ impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Config(m) => write!(f, "invalid Redis store configuration: {m}"),
+            Self::Auth(m) | Self::Tls(m) => write!(f, "cannot connect to {m}"),
             Self::Redis(e) => write!(f, "cannot connect to Redis: {e}"),
         }
     }
@@ -179,7 +307,7 @@ impl fmt::Display for ConnectError {
 impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Config(_) => None,
+            Self::Config(_) | Self::Auth(_) | Self::Tls(_) => None,
             Self::Redis(e) => Some(e),
         }
     }
@@ -194,6 +322,25 @@ impl From<redis::RedisError> for ConnectError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_and_keys_are_never_printed() {
+        let config = RedisConfig::new("rediss://app:hunter2@redis.internal:6380/2?protocol=resp2")
+            .password("s3cret")
+            .tls_client_cert("CERT", "PRIVATE KEY");
+        let debug = format!("{config:?}");
+        for secret in ["hunter2", "s3cret", "PRIVATE KEY"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(
+            debug.contains("rediss://app:<redacted>@redis.internal:6380/2?protocol=resp2"),
+            "{debug}"
+        );
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(redact("redis://:pw@h:1"), "redis://:<redacted>@h:1");
+        assert_eq!(redact("redis://user@h:1/0"), "redis://user@h:1/0");
+        assert_eq!(redact("redis://u:p@ss@h:1"), "redis://u:<redacted>@h:1");
+    }
 
     #[test]
     fn namespaces() {

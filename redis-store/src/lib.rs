@@ -26,8 +26,8 @@
 //!
 //! Keys follow the core's layout ([`session_core::Key`]) under a namespace (default `rs`):
 //! `rs:{shop}:s:<handle>` is one session, a string with its version, a colon and its encoded
-//! record, expiring (`PX`) an hour after the session would; `rs:{shop}:_users`, `_expiry` and
-//! `us:<id>` are sorted sets scored in milliseconds; `rs:_apps` lists the apps. The token
+//! record, expiring (`PX`) an hour after the session would; `rs:{shop}:_users`, `_expiry`,
+//! `_issued` and `us:<id>` are sorted sets scored in milliseconds; `rs:_apps` lists the apps. The token
 //! itself is never stored, only the first 128 bits of its SHA-256 (the handle).
 //!
 //! ## Atomicity

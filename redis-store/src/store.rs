@@ -2,7 +2,7 @@
 
 use crate::cache::Records;
 use crate::config::{ConnectError, RedisConfig, check_namespace};
-use crate::connection::Connection;
+use crate::connection::{self, Connection};
 use crate::registry::Registered;
 use crate::reply::{self, Outcome};
 use crate::script::{self, Encoded};
@@ -40,6 +40,9 @@ pub struct RedisStore {
     conn: Connection,
     /// "Redis at host:port", for error messages.
     name: Arc<str>,
+    /// The user it logs in as, and whether over TLS (to explain refusals after a reconnect).
+    user: Arc<str>,
+    tls: bool,
     namespace: Arc<str>,
     timeout: Duration,
     backoff: Duration,
@@ -97,10 +100,12 @@ impl RedisStore {
 
     pub(crate) async fn from_config(config: RedisConfig) -> Result<Self, ConnectError> {
         check_namespace(&config.namespace)?;
-        let (shared, name) = Connection::open(&config).await?;
+        let (shared, peer) = Connection::open(&config).await?;
         Ok(Self {
             conn: shared.conn,
-            name: name.into(),
+            name: peer.name.into(),
+            user: peer.user.into(),
+            tls: peer.tls,
             namespace: config.namespace.into(),
             timeout: config.command_timeout,
             backoff: config.conflict_backoff,
@@ -141,6 +146,9 @@ impl RedisStore {
             format!("{name} refused the batch: {detail}")
         } else if e.is_timeout() {
             return self.timed_out();
+        } else if let Some(failure) = connection::explain(name, &self.user, self.tls, e) {
+            // A reconnection refused: the password or the certificate changed meanwhile.
+            failure.message()
         } else if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
             format!("{name} is unreachable: {e}")
         } else {

@@ -120,21 +120,8 @@ impl AsyncStore for LazyRedis {
     }
 }
 
-/// Whether a connection error may go away by itself (Redis not started yet, restarting, or
-/// unreachable for now), rather than being a mistake in the configuration.
-fn transient(e: &ConnectError) -> bool {
-    match e {
-        ConnectError::Config(_) => false,
-        ConnectError::Redis(e) => {
-            e.is_io_error()
-                || e.is_connection_refusal()
-                || e.is_timeout()
-                || e.is_connection_dropped()
-        }
-    }
-}
-
-/// Connects to Redis. A configuration error (a bad URL or namespace) fails at once; Redis
+/// Connects to Redis. A configuration error (a bad URL or namespace, TLS files that do not
+/// parse) or a refusal (a wrong password, an untrusted certificate) fails at once; Redis
 /// being unreachable does not: the store answers `storeError` until a background task reaches
 /// it.
 pub(crate) async fn connect_redis(config: RedisConfig) -> Result<LazyRedis, String> {
@@ -147,7 +134,8 @@ pub(crate) async fn connect_redis(config: RedisConfig) -> Result<LazyRedis, Stri
             let _ = lazy.0.store.set(store);
             return Ok(lazy);
         }
-        Err(e) if !transient(&e) => return Err(format!("--redis: {e}")),
+        // A bad URL or namespace, a refused password or certificate: waiting will not help.
+        Err(e) if !e.is_transient() => return Err(format!("--redis: {e}")),
         Err(e) => {
             eprintln!(
                 "session-core-server: --redis: {e}; serving 503 until Redis answers (retrying in \

@@ -17,10 +17,30 @@ pub(crate) struct Config {
     /// --auth-token too).
     #[arg(long, env = "BIND", default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
-    /// Keep sessions in Redis at this URL (`redis://host:port/db`) instead of in memory. The
-    /// server starts even while Redis is unreachable (503 until it answers).
+    /// Keep sessions in Redis at this URL (`redis://[user:password@]host:port/db`, or
+    /// `rediss://…` for TLS) instead of in memory. The server starts even while Redis is
+    /// unreachable (503 until it answers); a refused password or certificate stops it.
     #[arg(long, env = "RS_REDISURL")]
     pub(crate) redis: Option<String>,
+    /// The Redis user (an ACL user), instead of the URL's.
+    #[arg(long, env = "RS_REDIS_USERNAME", requires = "redis")]
+    pub(crate) redis_username: Option<String>,
+    /// The Redis password, instead of the URL's. Prefer the environment variable: a flag (or
+    /// a URL) shows in the process list.
+    #[arg(long, env = "RS_REDIS_PASSWORD", hide_env_values = true, requires = "redis", value_parser = redis_secret)]
+    pub(crate) redis_password: Option<Secret>,
+    /// With `rediss://`: trust only the CA certificates in this PEM file to verify Redis
+    /// (default: the system's root certificates). For a private CA or a self-signed
+    /// certificate.
+    #[arg(long, env = "RS_REDIS_CA", requires = "redis")]
+    pub(crate) redis_ca: Option<PathBuf>,
+    /// With `rediss://`: present this client certificate (PEM) to a Redis that requires one
+    /// (`tls-auth-clients yes`); with --redis-key.
+    #[arg(long, env = "RS_REDIS_CERT", requires_all = ["redis", "redis_key"])]
+    pub(crate) redis_cert: Option<PathBuf>,
+    /// The private key (PEM) of --redis-cert.
+    #[arg(long, env = "RS_REDIS_KEY", requires = "redis_cert")]
+    pub(crate) redis_key: Option<PathBuf>,
     /// Key namespace in the store.
     #[arg(long, env = "RS_NAMESPACE", default_value = "rs")]
     pub(crate) namespace: String,
@@ -107,6 +127,14 @@ fn secret(text: &str) -> Result<Secret, String> {
         return Err(
             "the token must be printable ASCII without spaces (it travels in a header)".into(),
         );
+    }
+    Ok(Secret(text.to_owned()))
+}
+
+/// A Redis password: anything but empty.
+fn redis_secret(text: &str) -> Result<Secret, String> {
+    if text.is_empty() {
+        return Err("the password is empty; leave it unset for no password".into());
     }
     Ok(Secret(text.to_owned()))
 }

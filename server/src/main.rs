@@ -157,10 +157,7 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
         if config.data.is_some() {
             return Err("--data keeps the memory store's sessions; Redis keeps its own".into());
         }
-        let store = backend::connect_redis(
-            RedisConfig::new(url.clone()).namespace(config.namespace.clone()),
-        )
-        .await?;
+        let store = backend::connect_redis(redis_config(config, url)?).await?;
         // Redis is shared with other processes: swept on a timer, never inside calls (the
         // async driver's default).
         let mut sessions = AsyncSessions::new(store);
@@ -178,6 +175,27 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
         }
     });
     Ok(Backend::Memory(memory))
+}
+
+/// The Redis settings of the flags: the URL, the namespace, credentials and TLS files.
+fn redis_config(config: &Config, url: &str) -> Result<RedisConfig, String> {
+    let mut redis = RedisConfig::new(url).namespace(config.namespace.clone());
+    if let Some(username) = &config.redis_username {
+        redis = redis.username(username.clone());
+    }
+    if let Some(password) = &config.redis_password {
+        redis = redis.password(password.0.clone());
+    }
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| format!("{flag}: cannot read {}: {e}", path.display()))
+    };
+    if let Some(ca) = &config.redis_ca {
+        redis = redis.tls_ca(read("--redis-ca", ca)?);
+    }
+    if let (Some(cert), Some(key)) = (&config.redis_cert, &config.redis_key) {
+        redis = redis.tls_client_cert(read("--redis-cert", cert)?, read("--redis-key", key)?);
+    }
+    Ok(redis)
 }
 
 /// How this server sweeps (the core's choice): the memory store inside calls, Redis on a timer

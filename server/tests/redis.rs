@@ -125,3 +125,111 @@ fn the_server_starts_before_redis_answers_503_then_recovers() {
     assert!(s.logged("connected to Redis"), "{}", s.log_text());
     s.stop();
 }
+
+#[test]
+fn redis_over_tls_with_credentials_and_a_private_ca() {
+    let redis = RedisServer::start_tls(true);
+    assert_eq!(
+        redis.cmd(&[
+            "ACL",
+            "SETUSER",
+            "web",
+            "on",
+            ">web-pass-1",
+            "~*",
+            "&*",
+            "+@all"
+        ]),
+        "OK"
+    );
+    let files = redis.tls_files().clone();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let (ca, cert, key) = (
+        path(&files.ca),
+        path(&files.client_cert),
+        path(&files.client_key),
+    );
+    let s = Server::start_with_env(
+        &[
+            "--redis",
+            &redis.tls_url(),
+            "--redis-username",
+            "web",
+            "--redis-ca",
+            &ca,
+            "--redis-cert",
+            &cert,
+            "--redis-key",
+            &key,
+        ],
+        &[("RS_REDIS_PASSWORD", "web-pass-1")],
+    );
+    let (status, body) = send("PUT", &s.url("/shop/create/ann?ip=::1"), None);
+    assert_eq!(status, 200, "{body}\n{}", s.log_text());
+    let t = body["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        send("GET", &s.url(&format!("/shop/get/{t}")), None).1["id"],
+        "ann"
+    );
+    assert!(redis.calls("evalsha") > 0);
+    s.stop();
+}
+
+#[test]
+fn refused_credentials_and_untrusted_certificates_stop_the_server_at_start() {
+    let redis = RedisServer::start_tls(false);
+    assert_eq!(
+        redis.cmd(&[
+            "ACL",
+            "SETUSER",
+            "web",
+            "on",
+            ">web-pass-1",
+            "~*",
+            "&*",
+            "+@all"
+        ]),
+        "OK"
+    );
+    let ca = redis.tls_files().ca.to_str().unwrap().to_owned();
+    let other_ca = redis.tls_files().other_ca.to_str().unwrap().to_owned();
+    let url = redis.tls_url();
+    let wrong = format!(
+        "rediss://web:not-the-pass-1@127.0.0.1:{}/",
+        redis.tls_port()
+    );
+    for (args, says) in [
+        (
+            vec!["--redis", wrong.as_str(), "--redis-ca", ca.as_str()],
+            "refused the credentials of user \"web\"",
+        ),
+        (
+            vec!["--redis", url.as_str(), "--redis-ca", other_ca.as_str()],
+            "not trusted",
+        ),
+        (
+            vec!["--redis", url.as_str(), "--redis-ca", "/nonexistent/ca.pem"],
+            "--redis-ca: cannot read",
+        ),
+        (
+            vec!["--redis", redis.url().as_str(), "--redis-ca", ca.as_str()],
+            "use rediss://",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_session-core-server"))
+            .args(["--port", "0"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{args:?}: the server started\n{stderr}"
+        );
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("not-the-pass-1"),
+            "the password leaked: {stderr}"
+        );
+    }
+}

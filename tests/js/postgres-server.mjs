@@ -14,6 +14,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopByPid, track } from './processes.mjs';
 import { sparePort } from './redis-server.mjs';
 
 const HOST = '127.0.0.1';
@@ -21,18 +22,6 @@ const NOT_INSTALLED =
   'PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH). The ' +
   'PostgreSQL tests need a real server: install it (Debian/Ubuntu: apt-get install -y ' +
   'postgresql) and run the tests again.';
-
-/** Every server still running, stopped at once if the process exits without closing them. */
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(child.pid, 'SIGQUIT'); // immediate shutdown
-    } catch {
-      // already gone
-    }
-  }
-});
 
 /** The folder with initdb and postgres: the newest /usr/lib/postgresql/N/bin, else PATH. */
 export function postgresBin() {
@@ -107,13 +96,12 @@ export class PostgresServer {
     let exited = null;
     child.on('exit', (code, signal) => {
       exited = { code, signal };
-      running.delete(child);
     });
     await new Promise((resolve, reject) => {
       child.on('spawn', resolve);
       child.on('error', reject);
     });
-    running.add(child);
+    track(child, 'SIGQUIT');
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (exited !== null) throw new Error(`postgres on port ${this.port} exited (${exited.signal ?? exited.code}):\n${this.log}`);
@@ -133,12 +121,7 @@ export class PostgresServer {
     const child = this.child;
     if (child === null) return;
     this.child = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid, 'SIGINT');
-      await gone;
-    }
-    running.delete(child);
+    await stopByPid(child, 'SIGINT');
   }
 
   /** Stops it and removes its temp dir. */

@@ -9,28 +9,20 @@
 //   await redis.command('FLUSHDB');   // one command, its reply decoded
 //   await redis.calls('evalsha');     // how many EVALSHA it ran (INFO commandstats)
 //   await redis.stop();               // SIGKILL, by pid; await redis.start() restarts it
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//
+//   const tls = await startRedisTls();  // also serves TLS: tls.tlsUrl, 'rediss://127.0.0.1:PORT'
+//   tls.tls.ca;                         // PEM file paths made by openssl: ca, clientCert, ...
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopByPid, track } from './processes.mjs';
 
 const HOST = '127.0.0.1';
 const NOT_INSTALLED =
   'redis-server is not installed (not on PATH). The Redis tests need a real server: install it ' +
   '(Debian/Ubuntu: apt-get install -y redis-server) and run the tests again.';
-
-/** Every server still running, killed if the process exits without stopping them. */
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 /** A free TCP port on the loopback interface (the OS picks it). */
 export function sparePort() {
@@ -130,11 +122,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One redis-server on 127.0.0.1. */
 export class RedisServer {
   /** @param {number} port @param {string} dir */
-  constructor(port, dir) {
+  constructor(port, dir, extra = []) {
     this.port = port;
     this.dir = dir;
     this.url = `redis://${HOST}:${port}`;
     this.child = null;
+    this.extra = extra;
   }
 
   /** Starts it (again, after `stop`) on its port; resolves once it answers PING. */
@@ -147,6 +140,7 @@ export class RedisServer {
       '--save', '',
       '--appendonly', 'no',
       '--logfile', join(this.dir, 'redis.log'),
+      ...this.extra,
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -158,13 +152,12 @@ export class RedisServer {
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };
-      running.delete(child);
     });
     const err = await spawned;
     if (err !== null) {
       throw err.code === 'ENOENT' ? new Error(NOT_INSTALLED) : new Error(`cannot run redis-server: ${err.message}`);
     }
-    running.add(child);
+    track(child, 'SIGKILL');
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (exited !== null) {
@@ -189,12 +182,7 @@ export class RedisServer {
     const child = this.child;
     if (child === null) return;
     this.child = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid, 'SIGKILL');
-      await gone;
-    }
-    running.delete(child);
+    await stopByPid(child, 'SIGKILL');
   }
 
   /** Stops it and removes its temp dir. */
@@ -241,4 +229,84 @@ export async function startRedis() {
     }
   }
   throw new Error(`could not start redis-server: ${last?.message}`);
+}
+
+/**
+ * A throwaway CA and the certificates it signed, made by openssl in `dir` (EC P-256, valid two
+ * days): the server's (for 127.0.0.1 and localhost), a client's, and another CA that signed
+ * nothing. Returns their PEM file paths. The JS twin of TlsFiles in redis_server.rs.
+ */
+export function makeTlsFiles(dir) {
+  mkdirSync(dir, { recursive: true });
+  const openssl = (...args) => {
+    try {
+      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      if (e.code === 'ENOENT') {
+        throw new Error('openssl is not installed (not on PATH); the TLS tests make their certificates with it (Debian/Ubuntu: apt-get install -y openssl)');
+      }
+      throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
+    }
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  for (const ca of ['ca', 'other-ca']) {
+    openssl('req', '-x509', ...ec, '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '2',
+      '-subj', `/CN=session-core test ${ca}`, '-addext', 'basicConstraints=critical,CA:TRUE',
+      '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  }
+  const leaves = [
+    ['server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'],
+    ['client', 'session-core test client', 'extendedKeyUsage=clientAuth\n'],
+  ];
+  let serial = 1;
+  for (const [leaf, cn, ext] of leaves) {
+    writeFileSync(join(dir, `${leaf}.ext`), `${ext}basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n`);
+    openssl('req', ...ec, '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-subj', `/CN=${cn}`);
+    openssl('x509', '-req', '-in', `${leaf}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial',
+      `${process.pid}${serial++}`, '-out', `${leaf}.crt`, '-days', '2', '-extfile', `${leaf}.ext`);
+  }
+  return {
+    ca: join(dir, 'ca.crt'),
+    serverCert: join(dir, 'server.crt'),
+    serverKey: join(dir, 'server.key'),
+    clientCert: join(dir, 'client.crt'),
+    clientKey: join(dir, 'client.key'),
+    otherCa: join(dir, 'other-ca.crt'),
+  };
+}
+
+/**
+ * A fresh redis-server that also serves TLS on a second port (`tlsPort`, `tlsUrl`), with the
+ * certificates of `makeTlsFiles` (`tls`). With `authClients`, clients must present a
+ * certificate the CA signed. The plain port stays open for the tests' own commands.
+ */
+export async function startRedisTls({ authClients = false } = {}) {
+  let last;
+  for (let i = 0; i < 10; i++) {
+    const port = await sparePort();
+    const tlsPort = await sparePort();
+    if (port === tlsPort) continue;
+    const dir = mkdtempSync(join(tmpdir(), `session-core-redis-${port}-`));
+    const tls = makeTlsFiles(join(dir, 'tls'));
+    const extra = [
+      '--tls-port', String(tlsPort),
+      '--tls-cert-file', tls.serverCert,
+      '--tls-key-file', tls.serverKey,
+      '--tls-ca-cert-file', tls.ca,
+      '--tls-auth-clients', authClients ? 'yes' : 'no',
+    ];
+    const server = new RedisServer(port, dir, extra);
+    server.tls = tls;
+    server.tlsPort = tlsPort;
+    server.tlsUrl = `rediss://${HOST}:${tlsPort}`;
+    try {
+      await server.start();
+      return server;
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      if (e.message === NOT_INSTALLED) throw e;
+      last = e;
+    }
+  }
+  throw new Error(`could not start redis-server with TLS: ${last?.message}`);
 }

@@ -71,10 +71,18 @@ impl MemoryStore {
         };
         let entries: Vec<Entry> = postcard::from_bytes(body).map_err(|e| bad(e.to_string()))?;
         let mut live = Vec::with_capacity(entries.len());
+        // A session appears once: a second record under the same handle would overwrite the
+        // first and leave its index entries behind (a user id it no longer has).
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
         for (app, handle, value) in entries {
+            if !seen.insert((app.clone(), handle)) {
+                return Err(bad(format!("it holds a session of app {app:?} twice")));
+            }
             let rec = Record::decode(&value)?;
             if rec.alive_at(now) {
-                live.push((App::new(app)?, Handle::from_bytes(handle), rec));
+                let app =
+                    App::new(&app).map_err(|_| bad(format!("the app name {app:?} is invalid")))?;
+                live.push((app, Handle::from_bytes(handle), rec));
             }
         }
         // Oldest access first, so each user's `_users` score ends at their latest access.
@@ -180,5 +188,50 @@ mod tests {
             "storeError"
         );
         assert_eq!(s.record_count(), 0);
+    }
+
+    /// Found by the `snapshot` fuzz target: a snapshot holding one session twice (under two
+    /// user ids) loaded the second record over the first and kept the first one's index
+    /// entries, so the indexes disagreed with the records.
+    #[test]
+    fn a_snapshot_with_a_session_twice_is_a_store_error() {
+        let sessions = Sessions::new(MemoryStore::new());
+        sessions.create(Create::new("shop", "u1", "::1")).unwrap();
+        let mut file = Vec::new();
+        sessions.store().save_snapshot(&mut file).unwrap();
+        // SCSNAP, the format, the list's length (1), then the one entry: list it twice.
+        assert_eq!(file[7], 1);
+        let mut twice = file[..7].to_vec();
+        twice.push(2);
+        twice.extend_from_slice(&file[8..]);
+        twice.extend_from_slice(&file[8..]);
+        let s = MemoryStore::new();
+        let e = s.load_snapshot(&twice[..], sessions.now()).unwrap_err();
+        assert_eq!(e.name(), "storeError", "{e:?}");
+        assert!(e.to_string().contains("twice"), "{e}");
+        assert_eq!(s.record_count(), 0);
+    }
+
+    /// Found by the `snapshot` fuzz target: an invalid app name in a snapshot was reported as
+    /// the caller's input error (`missingParameter`, `invalidFormat`).
+    #[test]
+    fn a_snapshot_with_an_invalid_app_is_a_store_error() {
+        let sessions = Sessions::new(MemoryStore::new());
+        sessions.create(Create::new("shop", "u1", "::1")).unwrap();
+        let mut file = Vec::new();
+        sessions.store().save_snapshot(&mut file).unwrap();
+        // The entry's app is the first string of the list: its length, then "shop".
+        let at = file.windows(4).position(|w| w == b"shop").unwrap();
+        for (len, name) in [(0u8, &b""[..]), (4, b"a b!")] {
+            let mut bad = file[..at - 1].to_vec();
+            bad.push(len);
+            bad.extend_from_slice(name);
+            bad.extend_from_slice(&file[at + 4..]);
+            let s = MemoryStore::new();
+            let e = s.load_snapshot(&bad[..], sessions.now()).unwrap_err();
+            assert_eq!(e.name(), "storeError", "{e:?}");
+            assert!(e.to_string().contains("app name"), "{e}");
+            assert_eq!(s.record_count(), 0);
+        }
     }
 }

@@ -243,6 +243,7 @@ impl BulkFlow {
                     return Ok(self.range());
                 }
                 let full = members.len() as u32 >= requested;
+                let ranged = members.len();
                 let handles: Vec<Handle> = members
                     .into_iter()
                     .filter_map(|(m, _)| match m {
@@ -250,6 +251,14 @@ impl BulkFlow {
                         _ => None,
                     })
                     .collect();
+                // Every chunk must remove (or re-score) what it ranged, or the loop would range
+                // the same entries forever: a range of handles that holds anything else is a
+                // store fault.
+                if handles.len() != ranged {
+                    return Err(Error::store(
+                        "the store answered a range of session handles with other members",
+                    ));
+                }
                 let app = self.apps.front().cloned();
                 // Fresh reads: a sweep re-scores a live session it meets without a versioned
                 // write, so a stale read could misplace it in `_expiry`.
@@ -337,5 +346,36 @@ impl Flow for BulkFlow {
     fn next(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Step<Removal> {
         self.step(replies, events)
             .unwrap_or_else(|e| Step::Done(Err(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::machine::{Machine, Step};
+    use crate::store::{Command, Member, Reply};
+    use crate::validate::{App, UserId};
+
+    /// Found by the `wire` fuzz target: a store that answered the range of a user's handles
+    /// with members of another kind made `killsoid` send an empty batch and range again, with
+    /// no progress (forever, if the store kept answering so). It is a store fault now.
+    #[test]
+    fn a_range_of_handles_with_other_members_is_a_store_error() {
+        let (app, id) = (App::new("shop").unwrap(), UserId::new("u1").unwrap());
+        for op in [
+            super::super::killsoid(app, id.clone(), 1_000),
+            super::super::killall(app, 1_000),
+            super::super::sweep(Some(app), 10, 1_000),
+        ] {
+            let mut op = op;
+            assert!(
+                matches!(op.start(), Step::Run(b) if matches!(b[..], [Command::ZRange { .. }]))
+            );
+            let wrong = Reply::Members(vec![(Member::Id(id.clone()), 5)]);
+            match op.resume(Ok(vec![wrong])) {
+                Step::Done(Err(e)) => assert_eq!(e.name(), "storeError", "{e:?}"),
+                Step::Done(Ok(r)) => panic!("done: {r:?}"),
+                Step::Run(batch) => panic!("ran {batch:?}"),
+            }
+        }
     }
 }

@@ -236,12 +236,14 @@ impl Change for AccessChange {
         let last = rec.last;
         let read_before = rec.r;
         match &self.access {
-            Access::Get => rec.r += 1,
+            // Saturating: a record from a store may hold any count (a panic in debug builds,
+            // a wrap to 0 in release ones, before).
+            Access::Get => rec.r = rec.r.saturating_add(1),
             Access::Touch => {}
             Access::Set(patch) => {
                 let stored = rec.d.take().map(Data::from_stored);
                 rec.d = Data::merge(stored.as_ref(), patch)?.map(Data::into_json);
-                rec.w += 1;
+                rec.w = rec.w.saturating_add(1);
             }
             Access::SetTtl(ttl) => {
                 rec.ttl = *ttl;
@@ -390,5 +392,48 @@ impl Change for Kill {
 
     fn ended_expired(&mut self) -> u64 {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::record::Record;
+    use crate::store::{Command, Expect, SyncStore};
+    use crate::validate::{App, UserId};
+    use crate::{Handle, Key, ManualClock, MemoryStore, Patch, Sessions};
+
+    /// Found by the `records` fuzz target: counters at `u64::MAX` in a record a store handed
+    /// back overflowed (a panic with overflow checks, a wrap to 0 without). They saturate.
+    #[test]
+    fn counters_saturate() {
+        let store = MemoryStore::new();
+        let (app, token) = (App::new("shop").unwrap(), "T".repeat(64));
+        let handle = Handle::of_token(&token).unwrap();
+        let rec = Record {
+            id: UserId::new("u1").unwrap(),
+            ip: "::1".into(),
+            r: u64::MAX,
+            w: u64::MAX,
+            ttl: 600,
+            created: 1_000,
+            last: 1_000,
+            no_resave: false,
+            lifetime: None,
+            d: None,
+        };
+        let put = Command::Put {
+            key: Key::Session(app, handle),
+            value: rec.encode(),
+            ttl_ms: 1_000_000,
+            expect: Expect::Any,
+        };
+        store.apply(vec![put]).unwrap();
+        let sessions = Sessions::new(store).with_clock(ManualClock::new(2_000));
+        assert_eq!(sessions.get("shop", &token).unwrap().unwrap().r, u64::MAX);
+        let s = sessions
+            .set("shop", &token, Patch::new().set("a", 1))
+            .unwrap()
+            .unwrap();
+        assert_eq!((s.r, s.w), (u64::MAX, u64::MAX));
     }
 }

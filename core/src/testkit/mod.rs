@@ -140,20 +140,19 @@ impl<S: AsyncStore, F: FnMut() -> S> AsyncTarget for AsyncTargetOver<S, F> {
     }
 }
 
-/// Runs the whole kit against the stores `make` returns (each empty): every vector, the
-/// differential runs, and the store contract.
-pub fn check_sync_store<S: SyncStore>(mut make: impl FnMut() -> S) -> Report {
-    let mut report = run(&mut SyncTarget::new(&mut make));
+/// The vectors and the differential runs against a target whose `reset` gives an empty store.
+async fn check_target(target: &mut impl AsyncTarget) -> Report {
+    let mut report = run_async(target).await;
     for seed in 0..RUNS {
         report.cases += 1;
-        let (clock, events) = (ManualClock::new(START), Events::default());
-        let sessions = sessions_over(make(), &clock, &events);
+        target.reset().await;
         let mut diff = Differential::new(START);
         for op in ops(seed, RUN_LEN) {
             if let Some((name, input)) = diff.call(&op) {
                 report.steps += 1;
-                clock.set(diff.now());
-                if let Err(e) = diff.check(&op, sessions.call(name, &input)) {
+                let got = target.call(name, &input, diff.now()).await.result;
+                let got = got.map_err(|(name, message)| format!("{name}: {message}"));
+                if let Err(e) = diff.check(&op, got) {
                     report
                         .failures
                         .push(format!("differential run {seed}: {e}"));
@@ -162,6 +161,15 @@ pub fn check_sync_store<S: SyncStore>(mut make: impl FnMut() -> S) -> Report {
             }
         }
     }
+    report
+}
+
+/// Runs the whole kit against the stores `make` returns (each empty): every vector, the
+/// differential runs, and the store contract.
+pub fn check_sync_store<S: SyncStore>(mut make: impl FnMut() -> S) -> Report {
+    let mut report = vectors::ready(check_target(&mut vectors::Ready(&mut SyncTarget::new(
+        &mut make,
+    ))));
     report.cases += 1;
     let store = make();
     report
@@ -174,31 +182,13 @@ pub fn check_sync_store<S: SyncStore>(mut make: impl FnMut() -> S) -> Report {
 pub async fn check_async_store<S: AsyncStore>(mut make: impl FnMut() -> S) -> Report {
     let (clock, events) = (ManualClock::new(0), Events::default());
     let sessions = async_sessions_over(make(), &clock, &events);
-    let mut report = run_async(&mut AsyncTargetOver {
+    let mut report = check_target(&mut AsyncTargetOver {
         make: &mut make,
         clock,
         events,
         sessions,
     })
     .await;
-    for seed in 0..RUNS {
-        report.cases += 1;
-        let (clock, events) = (ManualClock::new(START), Events::default());
-        let sessions = async_sessions_over(make(), &clock, &events);
-        let mut diff = Differential::new(START);
-        for op in ops(seed, RUN_LEN) {
-            if let Some((name, input)) = diff.call(&op) {
-                report.steps += 1;
-                clock.set(diff.now());
-                if let Err(e) = diff.check(&op, sessions.call(name, &input).await) {
-                    report
-                        .failures
-                        .push(format!("differential run {seed}: {e}"));
-                    break;
-                }
-            }
-        }
-    }
     report.cases += 1;
     let store = make();
     report

@@ -80,7 +80,7 @@ pub trait AsyncTarget {
 }
 
 /// A [`Target`] as an [`AsyncTarget`] whose futures are ready at once.
-struct Ready<'a, T: ?Sized>(&'a mut T);
+pub(crate) struct Ready<'a, T: ?Sized>(pub(crate) &'a mut T);
 
 impl<T: Target + ?Sized> AsyncTarget for Ready<'_, T> {
     async fn reset(&mut self) {

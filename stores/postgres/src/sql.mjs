@@ -1,6 +1,6 @@
 // The SQL of the PostgreSQL store: two tables and one function, `<prefix>_apply(batch)`, that
 // applies a whole batch on the server. One call is one statement, so one round trip and one
-// transaction per batch, however large (a sweep's largest is 40,000 commands).
+// transaction per batch, however large (a sweep's largest is 50,000 commands).
 //
 // - Versions are checked by the rows a write touched: `UPDATE ... WHERE key = $k AND
 //   version = $v` (or `DELETE`) touching no row, or `INSERT ... ON CONFLICT DO NOTHING`

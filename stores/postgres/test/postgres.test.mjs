@@ -4,13 +4,13 @@
 // lost update), timed sweeping of a shared store, and what the design promises: one
 // statement (one round trip) per batch, whatever its size.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, describe, mock, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Sessions } from 'session-core';
 import { PostgresStore } from 'session-core-postgres';
 import { storeKit } from 'session-core/testkit';
+import { probeLostUpdates } from '../../../tests/js/lost-updates.mjs';
 import { startPostgres } from '../../../tests/js/postgres-server.mjs';
 
 const server = await startPostgres();
@@ -99,44 +99,15 @@ describe('PostgresStore', () => {
   test('no lost updates: 2 processes × 300 concurrent sets of distinct keys on one session', async () => {
     const prefix = `t${++tables}`;
     const store = await new PostgresStore({ pool, prefix }).migrate();
-    const s = new Sessions({ store, wipe: 0 });
-    const { token } = await s.create({ app: 'race', id: 'hot', ip: '::1' });
-    const child = (tag) =>
-      new Promise((resolve, reject) => {
-        const script = `
-          import { Sessions } from 'session-core';
-          import { PostgresStore } from 'session-core-postgres';
-          const [url, prefix, token, tag] = process.argv.slice(1);
-          const store = new PostgresStore({ connectionString: url, prefix, max: 4 });
-          const s = new Sessions({ store, wipe: 0 });
-          const results = await Promise.allSettled(
-            Array.from({ length: 300 }, (_, i) => s.set({ app: 'race', token, d: { [tag + i]: i } })),
-          );
-          const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.name + ': ' + r.reason.message);
-          const found = results.filter((r) => r.status === 'fulfilled' && r.value !== null).length;
-          console.log(JSON.stringify({ found, failed: failed.slice(0, 3), failures: failed.length }));
-          await s.quit();
-        `;
-        const p = spawn(process.execPath, ['--input-type=module', '-e', script, server.url, prefix, token, tag], {
-          cwd: fileURLToPath(new URL('..', import.meta.url)),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        p.stdout.on('data', (d) => (out += d));
-        p.stderr.on('data', (d) => (err += d));
-        p.on('error', reject);
-        p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child ${tag} exited ${code}: ${err}`))));
-      });
-    const results = await Promise.all([child('a'), child('b')]);
-    for (const r of results) assert.deepEqual(r, { found: 300, failed: [], failures: 0 });
-    const got = await s.get({ app: 'race', token });
-    assert.equal(got.w, 601, 'every write counted');
-    assert.equal(Object.keys(got.d).length, 600, 'every key kept');
-    for (let i = 0; i < 300; i++) {
-      assert.equal(got.d[`a${i}`], i);
-      assert.equal(got.d[`b${i}`], i);
-    }
+    await probeLostUpdates({
+      sessions: new Sessions({ store, wipe: 0 }),
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      open: `import { Sessions } from 'session-core';
+             import { PostgresStore } from 'session-core-postgres';
+             const store = new PostgresStore({ connectionString: ARGS[0], prefix: ARGS[1], max: 4 });
+             const s = new Sessions({ store, wipe: 0 });`,
+      args: [server.url, prefix],
+    });
     await store.drop();
   });
 });

@@ -1,5 +1,8 @@
 //! Real `redis-server` processes for tests: on spare loopback ports, in temp dirs, killed by
 //! pid when dropped. A missing `redis-server` fails the tests; it never skips them.
+//!
+//! [`RedisServer::start_tls`] also serves TLS, with a throwaway CA and certificates that
+//! `openssl` makes in the server's temp dir ([`TlsFiles`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -10,11 +13,13 @@ use std::time::{Duration, Instant};
 
 /// One `redis-server` on 127.0.0.1.
 pub struct RedisServer {
-    /// The loopback port it listens on.
+    /// The loopback port it listens on (plain text).
     pub port: u16,
     dir: PathBuf,
     extra: Vec<String>,
     child: Option<Child>,
+    /// With [`RedisServer::start_tls`]: its TLS port and certificates.
+    tls: Option<(u16, TlsFiles)>,
 }
 
 impl RedisServer {
@@ -36,6 +41,7 @@ impl RedisServer {
                 dir,
                 extra: extra.clone(),
                 child: None,
+                tls: None,
             };
             match server.spawn() {
                 Ok(()) => return server,
@@ -45,9 +51,73 @@ impl RedisServer {
         panic!("could not start redis-server: {last}");
     }
 
+    /// A fresh standalone server that also serves TLS on a second port: `tls_url()`, with a
+    /// server certificate for `127.0.0.1` and `localhost` signed by a throwaway CA
+    /// (`tls_files()`). With `auth_clients`, clients must present a certificate that CA
+    /// signed (`--tls-auth-clients yes`). The plain port stays open for the tests' own
+    /// commands ([`RedisServer::cmd`]).
+    pub fn start_tls(auth_clients: bool) -> Self {
+        let mut last = String::new();
+        for _ in 0..10 {
+            let (port, tls_port) = (spare_port(false), spare_port(false));
+            if port == tls_port {
+                continue;
+            }
+            let dir = temp_dir(port);
+            let files = TlsFiles::make(&dir.join("tls"));
+            let path = |p: &Path| p.to_string_lossy().into_owned();
+            let extra = vec![
+                "--tls-port".to_owned(),
+                tls_port.to_string(),
+                "--tls-cert-file".to_owned(),
+                path(&files.server_cert),
+                "--tls-key-file".to_owned(),
+                path(&files.server_key),
+                "--tls-ca-cert-file".to_owned(),
+                path(&files.ca),
+                "--tls-auth-clients".to_owned(),
+                (if auth_clients { "yes" } else { "no" }).to_owned(),
+            ];
+            let mut server = Self {
+                port,
+                dir,
+                extra,
+                child: None,
+                tls: Some((tls_port, files)),
+            };
+            match server.spawn() {
+                Ok(()) => return server,
+                Err(e) => last = e,
+            }
+        }
+        panic!("could not start redis-server with TLS: {last}");
+    }
+
     /// `redis://127.0.0.1:PORT/`
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The TLS port of a server from [`RedisServer::start_tls`].
+    pub fn tls_port(&self) -> u16 {
+        self.tls
+            .as_ref()
+            .expect("a server started with start_tls")
+            .0
+    }
+
+    /// `rediss://127.0.0.1:TLS_PORT/` (a server from [`RedisServer::start_tls`]).
+    pub fn tls_url(&self) -> String {
+        format!("rediss://127.0.0.1:{}/", self.tls_port())
+    }
+
+    /// The CA and certificates of a server from [`RedisServer::start_tls`].
+    pub fn tls_files(&self) -> &TlsFiles {
+        &self
+            .tls
+            .as_ref()
+            .expect("a server started with start_tls")
+            .1
     }
 
     /// Kills the server (SIGKILL, by pid) and waits for it; the port is free afterwards.
@@ -187,6 +257,144 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A throwaway CA and the certificates it signed, made by `openssl` (EC P-256, valid two
+/// days), as PEM files: the server's (for `127.0.0.1` and `localhost`), a client's, and a
+/// second CA that signed nothing here (to test an untrusted server).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The CA that signed the server and client certificates.
+    pub ca: PathBuf,
+    /// The server's certificate and key.
+    pub server_cert: PathBuf,
+    /// The server's private key.
+    pub server_key: PathBuf,
+    /// A client certificate the CA signed.
+    pub client_cert: PathBuf,
+    /// Its private key.
+    pub client_key: PathBuf,
+    /// Another CA, unrelated to the certificates.
+    pub other_ca: PathBuf,
+}
+
+impl TlsFiles {
+    /// Makes the files in `dir` (created if needed).
+    pub fn make(dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).expect("create the TLS dir");
+        let openssl = |args: &[&str]| {
+            let out = match Command::new("openssl").args(args).current_dir(dir).output() {
+                Ok(out) => out,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+                    "openssl is not installed (not on PATH); the TLS tests make their \
+                     certificates with it (Debian/Ubuntu: apt-get install -y openssl)"
+                ),
+                Err(e) => panic!("cannot run openssl: {e}"),
+            };
+            assert!(
+                out.status.success(),
+                "openssl {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        for ca in ["ca", "other-ca"] {
+            let (key, crt, subj) = (
+                format!("{ca}.key"),
+                format!("{ca}.crt"),
+                format!("/CN=session-core test {ca}"),
+            );
+            let mut args = vec!["req", "-x509"];
+            args.extend(ec);
+            args.extend([
+                "-keyout",
+                &key,
+                "-out",
+                &crt,
+                "-days",
+                "2",
+                "-subj",
+                &subj,
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ]);
+            openssl(&args);
+        }
+        static SERIAL: AtomicUsize = AtomicUsize::new(1);
+        for (leaf, cn, ext) in [
+            (
+                "server",
+                "localhost",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+            ),
+            (
+                "client",
+                "session-core test client",
+                "extendedKeyUsage=clientAuth\n",
+            ),
+        ] {
+            let ext_file = format!("{leaf}.ext");
+            std::fs::write(
+                dir.join(&ext_file),
+                format!("{ext}basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"),
+            )
+            .expect("write the extensions file");
+            let (key, csr, crt, subj) = (
+                format!("{leaf}.key"),
+                format!("{leaf}.csr"),
+                format!("{leaf}.crt"),
+                format!("/CN={cn}"),
+            );
+            let mut args = vec!["req"];
+            args.extend(ec);
+            args.extend(["-keyout", &key, "-out", &csr, "-subj", &subj]);
+            openssl(&args);
+            let serial = format!(
+                "{}{}",
+                std::process::id(),
+                SERIAL.fetch_add(1, Ordering::Relaxed)
+            );
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                &serial,
+                "-out",
+                &crt,
+                "-days",
+                "2",
+                "-extfile",
+                &ext_file,
+            ]);
+        }
+        Self {
+            ca: dir.join("ca.crt"),
+            server_cert: dir.join("server.crt"),
+            server_key: dir.join("server.key"),
+            client_cert: dir.join("client.crt"),
+            client_key: dir.join("client.key"),
+            other_ca: dir.join("other-ca.crt"),
+        }
+    }
+
+    /// A file's bytes.
+    pub fn read(path: &Path) -> Vec<u8> {
+        std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
     }
 }
 

@@ -3,12 +3,14 @@
 // package name and the `require` branch of its `exports` map. Type-checked, never run.
 import sessionCore = require('session-core');
 import { MapStore, SessionError, Sessions } from 'session-core';
-import type { CreateOptions, ListedSession, Session, SessionEvent, SessionsOptions, Store, StoreCommand } from 'session-core';
+import type { CreateOptions, ListedSession, RedisOptions, Session, SessionEvent, SessionsOptions, Store, StoreCommand } from 'session-core';
 import RedisSessions = require('session-core/redis-sessions');
 import driver = require('session-core/driver');
 
 export async function sessionCoreCjs(): Promise<void> {
   const options: SessionsOptions = { wipe: 0 };
+  const redisOptions: RedisOptions = { url: 'rediss://redis.example:6380', tls: true };
+  void new Sessions({ redis: redisOptions });
   const sessions: Sessions = new Sessions(options);
   const viaNamespace: sessionCore.Sessions = new sessionCore.Sessions();
   const viaDefault: sessionCore.Sessions = new sessionCore.default({ store: new sessionCore.MapStore() });

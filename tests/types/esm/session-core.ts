@@ -16,6 +16,7 @@ import DefaultSessions, {
   type IdOptions,
   type KillOptions,
   type ListedSession,
+  type RedisOptions,
   type Session,
   type SessionData,
   type SessionEvent,
@@ -52,6 +53,16 @@ export async function sessionCore(): Promise<void> {
   const sessions: Sessions = new Sessions(options);
   const same: Sessions = new DefaultSessions();
   const redis = new Sessions({ redis: 'redis://127.0.0.1:6379' });
+  const tlsOptions: RedisOptions = {
+    url: 'rediss://redis.example:6380',
+    username: 'app',
+    password: 'secret',
+    tls: { ca: ['-----BEGIN CERTIFICATE-----', new Uint8Array(0)], cert: 'PEM', key: new Uint8Array(0) },
+  };
+  const overTls = new Sessions({ redis: tlsOptions });
+  await overTls.quit();
+  // @ts-expect-error: tls is true or PEM material
+  void new Sessions({ redis: { url: 'rediss://h', tls: 'yes' } });
   const onStore = new Sessions({ store: new MapStore() });
 
   const create: CreateOptions = { app: 'shop', id: 'u1', ip: '::1', ttl: 3600, d: { a: 1, b: 'x', c: true } };

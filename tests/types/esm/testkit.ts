@@ -26,7 +26,7 @@ export async function testkits(): Promise<void> {
   const report: StoreKitReport = await runStoreKit(options);
   const failures: string[] = report.failed.map((f) => f.name);
   await runWasmKit({ makeStore: () => new MapStore() });
-  const biggest: 40000 = MAX_BATCH;
+  const biggest: 50000 = MAX_BATCH;
   const top: number = MAX_SCORE;
   const kit = makeStoreKit(Sessions);
   const first: VectorCase = VECTORS[0].cases[0];

@@ -1,0 +1,56 @@
+// The middleware with the frameworks' own types, in an ES module: Express (with
+// @types/express and @types/express-session), Fastify and Hono. Type-checked in the
+// workspace, never run (the pack test leaves this file out: its app installs no framework).
+import express from 'express';
+import expressSession from 'express-session';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { Sessions } from 'session-core';
+import { authenticateRequest, session, type RequestSession } from 'session-core/express';
+import { SessionCoreStore } from 'session-core/express-session-store';
+import fastifyPlugin, {
+  authenticateRequest as fastifyAuthenticate,
+  sessionPlugin,
+  type FastifySessionOptions,
+} from 'session-core/fastify';
+import { authenticateRequest as honoAuthenticate, session as honoSession, type HonoSessionOptions, type SessionEnv } from 'session-core/hono';
+import { session as wasmHonoSession, authenticateRequest as wasmHonoAuthenticate } from 'session-core-wasm/hono';
+import { makeFastify, type FastifySessions } from 'session-core-driver/fastify';
+import { makeHono, type HonoSessions } from 'session-core-driver/hono';
+
+export async function withFrameworks(): Promise<void> {
+  // Express: the middleware is a RequestHandler; the store is express-session's Store.
+  const app = express();
+  app.use(session({ app: 'shop' }));
+  app.get('/private', authenticateRequest, (req, res) => {
+    const s = (req as unknown as { session: RequestSession }).session;
+    res.json({ user: s.authenticatableID });
+  });
+  const legacy = express();
+  legacy.use(expressSession({ secret: 'keyboard cat', resave: false, saveUninitialized: false, store: new SessionCoreStore() }));
+
+  // Fastify: request.session is typed once the plugin's types are in.
+  const f = Fastify();
+  const options: FastifySessionOptions = { app: 'shop', ttl: 600 };
+  await f.register(sessionPlugin, options);
+  await f.register(fastifyPlugin, { app: 'other', sessions: (request) => (request.url ? new Sessions() : new Sessions()) });
+  f.get('/me', { preHandler: fastifyAuthenticate }, async (request) => {
+    const token: string | null = request.session.token;
+    return { user: request.session.authenticatableID, token };
+  });
+
+  // Hono: c.get('session') is typed everywhere.
+  const h = new Hono<SessionEnv>();
+  const honoOptions: HonoSessionOptions = { app: 'shop', sessions: (c) => (c.req.url ? new Sessions() : new Sessions()) };
+  h.use(honoSession(honoOptions));
+  h.get('/me', honoAuthenticate, (c) => c.json({ user: c.get('session').authenticatableID }));
+  const plain = new Hono();
+  plain.use(wasmHonoSession({ app: 'edge' }));
+  plain.get('/', wasmHonoAuthenticate, async (c) => c.json({ devices: (await c.get('session').activeSessions()).length }));
+  // @ts-expect-error not an option
+  honoSession({ nope: 1 });
+
+  const madeF: FastifySessions = makeFastify({ Sessions });
+  const madeH: HonoSessions = makeHono({ Sessions });
+  void [madeF.sessionPlugin, madeH.session];
+}
