@@ -3,6 +3,7 @@
 'use strict';
 const { createHash } = require('node:crypto');
 const native = require('./native.cjs');
+const { redisTarget } = require('./backend.cjs');
 
 const noop = () => {};
 
@@ -26,7 +27,7 @@ class RedisChannel {
   /** Held here (the addon's callback holds it weakly). */
   #listener;
 
-  constructor(url, channel, listener) {
+  constructor(url, channel, listener, settings) {
     // The addon holds this callback for as long as the channel lives: it reaches the channel
     // and the listener only weakly, so that a drop-in dropped without quit() is collected
     // (and its connections closed with it).
@@ -43,7 +44,7 @@ class RedisChannel {
         else if (kind === LIVE) l.live();
         else if (kind === LOST) l.lost(text);
       }
-    });
+    }, settings);
   }
 
   /** Starts the subscription; the process stays alive until its first attempt's outcome. */
@@ -99,9 +100,14 @@ function handleOf(token) {
   return createHash('sha256').update(token).digest().subarray(0, 16).toString('base64url');
 }
 
-/** The `connect` result of session-core/redis-sessions for the Redis at `url`. */
-function redisReach(url) {
-  return { redis: url, channel: (name, listener) => new RedisChannel(url, name, listener), handleOf };
+/**
+ * The `connect` result of session-core/redis-sessions for `redis` (what `new Sessions({ redis })`
+ * takes: a URL, or `{ url, username, password, tls }`); the channel reaches the same Redis,
+ * with the same credentials and TLS material.
+ */
+function redisReach(redis) {
+  const { url, settings } = redisTarget(redis);
+  return { redis, channel: (name, listener) => new RedisChannel(url, name, listener, settings), handleOf };
 }
 
 module.exports = { RedisChannel, handleOf, redisReach };

@@ -18,11 +18,13 @@
 //! multiplexed connection of their own, opened at the first publish. Both run on the addon's
 //! runtime (see [`crate::redis`]); the callback is weak, so neither keeps Node alive.
 
+use crate::redis::RedisOptions;
 use futures_util::StreamExt;
 use napi::bindgen_prelude::{FnArgs, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use session_core_redis::RedisConfig;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -73,14 +75,20 @@ struct State {
 
 #[napi]
 impl NativeRedisChannel {
-    /// The channel `channel` of the Redis at `url`; `onEvent(kind, id, text)` as the module
-    /// docs say. Connects nowhere until `subscribe()` or `publish()`.
+    /// The channel `channel` of the Redis at `url`, with the credentials and TLS material of
+    /// `options` (as `NativeRedisSessions` takes them); `onEvent(kind, id, text)` as the
+    /// module docs say. Connects nowhere until `subscribe()` or `publish()`.
     #[napi(constructor)]
     pub fn new(
         url: String,
         channel: String,
         on_event: Function<'_, Args, ()>,
+        options: Option<RedisOptions>,
     ) -> napi::Result<Self> {
+        let mut config = RedisConfig::new(url);
+        if let Some(options) = options {
+            config = options.apply(config);
+        }
         let on_event = on_event
             .build_threadsafe_function::<Args>()
             .weak::<true>()
@@ -88,7 +96,7 @@ impl NativeRedisChannel {
             .build()?;
         Ok(Self {
             inner: Arc::new(Inner {
-                client: redis::Client::open(url).map_err(|e| e.to_string()),
+                client: config.pubsub_client().map_err(|e| e.to_string()),
                 channel,
                 on_event,
                 state: Mutex::new(State::default()),

@@ -90,7 +90,8 @@ pub struct RedisOptions {
 }
 
 impl RedisOptions {
-    fn apply(self, mut config: RedisConfig) -> RedisConfig {
+    /// `config` with these settings.
+    pub(crate) fn apply(self, mut config: RedisConfig) -> RedisConfig {
         if let Some(username) = self.username {
             config = config.username(username);
         }
