@@ -5,9 +5,9 @@ import type * as D from 'session-core-driver' with { 'resolution-mode': 'import'
 declare const RedisSessions: D.RedisSessionsConstructor & { default: D.RedisSessionsConstructor };
 
 declare namespace RedisSessions {
+  type RedisSessionsInstance = D.RedisSessionsInstance;
   type RedisSessionsOptions = D.RedisSessionsOptions;
   type Session = D.Session;
-  type ListedSession = D.ListedSession;
   type SessionEvent = D.SessionEvent;
 }
 export = RedisSessions;

@@ -32,9 +32,13 @@ declare namespace driver {
   type ListedSession = D.ListedSession;
   type Listing = D.Listing;
   type PageOptions = D.PageOptions;
+  type RedisChannel = D.RedisChannel;
+  type RedisChannelListener = D.RedisChannelListener;
   type RedisConnection = D.RedisConnection;
   type RedisOptions = D.RedisOptions;
+  type RedisReach = D.RedisReach;
   type RedisSessionsConstructor = D.RedisSessionsConstructor;
+  type RedisSessionsInstance = D.RedisSessionsInstance;
   type RedisSessionsOptions = D.RedisSessionsOptions;
   type RemoteEngine = D.RemoteEngine;
   type Session = D.Session;

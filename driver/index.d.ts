@@ -385,8 +385,17 @@ export interface RedisSessionsOptions {
   host?: string;
   port?: number;
   namespace?: string;
-  /** Seconds between timed sweeps (default 600, at least 10); 0 turns them off. */
+  /** Seconds between wipes of expired sessions (default 600, at least 10); 0 turns them off. */
   wipe?: number;
+  /**
+   * Seconds `get` keeps each session it read in a process-local cache, answering from it
+   * without Redis (default 0: no cache). `set` and `kill` evict in every process.
+   */
+  cachetime?: number;
+  /** The most sessions in that cache (default 5000). */
+  cachemax?: number;
+  /** session-core's own: the clock, in milliseconds since the epoch (tests move it). */
+  clock?: () => number;
   /** node-redis' options: `url`, or `username`, `password`, `database` with `host`/`port`. */
   options?: {
     url?: string;
@@ -403,16 +412,88 @@ export type RedisConnection =
   | { url: string; options: Record<string, unknown> }
   | { host: string; port: number; options: Record<string, unknown> };
 
+/** What a pub/sub channel tells the shell's cache. */
+export interface RedisChannelListener {
+  /** A message on the channel. */
+  message(text: string): void;
+  /** Subscribed (again): every message from now on arrives. */
+  live(): void;
+  /** Not subscribed (messages may be missed until `live` again). */
+  lost(reason: string): void;
+}
+
+/** A pub/sub channel, as the shell's cache uses one. */
+export interface RedisChannel {
+  /** Starts the subscription (once); the listener hears how it goes. */
+  subscribe(): void;
+  /** Publishes the messages in order; resolves once the channel took them. */
+  publish(messages: string[]): Promise<void>;
+  quit(): void;
+}
+
+/**
+ * What the connect function of the compatibility shell returns: the `Sessions` options that
+ * reach that Redis, and, for the cache, the channel `name` of that Redis (without one the
+ * cache evicts in this process only) and a token's handle (without it, sessions ended by
+ * handle are evicted by their user).
+ */
+export type RedisReach = SessionsOptions & {
+  channel?: (name: string, listener: RedisChannelListener) => RedisChannel;
+  handleOf?: (token: string) => string;
+};
+
+/**
+ * An instance of the compatibility shell: redis-sessions 4's methods, option objects, results
+ * and errors (its messages, and its error objects: an `Error` whose `name` is the error's
+ * name), and session-core's methods beyond them.
+ */
+export interface RedisSessionsInstance extends EventEmitter {
+  activity(options: { app: string; deltaTime: number | string }): Promise<{ activity: number }>;
+  create(options: {
+    app: string;
+    id: string;
+    ip: string;
+    ttl?: number | string;
+    d?: Record<string, DataValue>;
+    no_resave?: boolean;
+  }): Promise<{ token: string }>;
+  /** `_nocache`: read Redis even if the session is cached (redis-sessions' switch). */
+  get(options: TokenOptions & { _nocache?: boolean }): Promise<Session | null>;
+  set(options: SetOptions & { no_resave?: boolean }): Promise<Session | null>;
+  kill(options: TokenOptions): Promise<{ kill: number }>;
+  killall(options: { app: string }): Promise<{ kill: number }>;
+  killsoid(options: { app: string; id: string }): Promise<{ kill: number }>;
+  /** Sessions accessed within `deltaTime` seconds, most recent first. */
+  soapp(options: { app: string; deltaTime: number | string }): Promise<{ sessions: Session[] }>;
+  soid(options: { app: string; id: string }): Promise<{ sessions: Session[] }>;
+  ping(): Promise<unknown>;
+  /** Stops the wipe and closes the connections; later calls reject ("The client is closed"). */
+  quit(): Promise<void>;
+  /** Beyond redis-sessions (session-core's). */
+  touch(options: TokenOptions): Promise<Session | null>;
+  setTtl(options: SetTtlOptions): Promise<Session | null>;
+  regenerate(options: TokenOptions): Promise<{ token: string } | null>;
+  sweep(options?: SweepOptions): Promise<{ swept: number; more: boolean }>;
+
+  on(event: EventName, listener: (event: SessionEvent) => void): this;
+  on(event: 'error', listener: (error: unknown) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: EventName, listener: (event: SessionEvent) => void): this;
+  once(event: 'error', listener: (error: unknown) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
 export interface RedisSessionsConstructor {
-  new (options?: RedisSessionsOptions): Sessions;
-  readonly prototype: Sessions;
+  new (options?: RedisSessionsOptions): RedisSessionsInstance;
+  readonly prototype: RedisSessionsInstance;
 }
 
 /**
  * The redis-sessions class over `sessions`: `connect(connection)` returns the `Sessions`
- * options that reach that Redis (`{ redis: url }` in the napi package, or `{ store }`).
+ * options that reach that Redis (`{ redis: url }` in the napi package, or `{ store }`), with
+ * the cache's channel and handles when it has them.
  */
 export declare function makeRedisSessionsClass(
   sessions: SessionsConstructor,
-  connect?: (connection: RedisConnection) => SessionsOptions,
+  connect?: (connection: RedisConnection) => RedisReach,
 ): RedisSessionsConstructor;

@@ -12,6 +12,8 @@
 //!   one native call, and answers come back in batches.
 //! - [`NativeOp`]: one operation for a store written in JavaScript, as a
 //!   `session_core::wire::WireOp` (batches out, replies in, all as JSON strings).
+//! - [`NativeRedisChannel`]: one Redis pub/sub channel, which the redis-sessions drop-in's
+//!   session cache evicts through in every process.
 //!
 //! Every answer is a JSON string: `{"done": result, "events": [...]}` or
 //! `{"error": {"name", "message", "field"?}, "events": [...]}`, written by the core's
@@ -20,11 +22,13 @@
 //! small shapes (see the package README for the measurement). No error and no panic crosses
 //! into JS as anything but such an answer.
 
+mod channel;
 mod guard;
 mod memory;
 mod redis;
 mod wire;
 
+pub use channel::NativeRedisChannel;
 pub use memory::NativeSessions;
 pub use redis::NativeRedisSessions;
 pub use wire::{NativeOp, NativeSweepPlan, NativeSweepTick};

@@ -90,7 +90,8 @@ pub struct RedisOptions {
 }
 
 impl RedisOptions {
-    fn apply(self, mut config: RedisConfig) -> RedisConfig {
+    /// `config` with these settings.
+    pub(crate) fn apply(self, mut config: RedisConfig) -> RedisConfig {
         if let Some(username) = self.username {
             config = config.username(username);
         }
@@ -239,7 +240,7 @@ impl Inner {
         events: &mut Vec<Event>,
     ) -> Result<Response, Error> {
         let input = parse_input(input_json)?;
-        let op = Request::parse(op, &input)?.into_op(now)?;
+        let op = Request::op_from_input(op, &input, now)?;
         let engine = self.engine().await?;
         engine.run(Recorded { op, events }).await
     }
@@ -318,7 +319,7 @@ impl Inner {
 }
 
 /// The addon's Tokio runtime, built at its first use.
-fn runtime() -> Result<&'static Runtime, Error> {
+pub(crate) fn runtime() -> Result<&'static Runtime, Error> {
     static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
     let built = RUNTIME.get_or_init(|| {
         let threads = std::env::var("SESSION_CORE_THREADS")

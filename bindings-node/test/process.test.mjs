@@ -19,6 +19,7 @@ test('a program using session-core exits by itself', () => {
       new Sessions({ store: new MapStore() }),
       new Sessions({ redis: url }),
       new RedisSessions({ port: Number(port) }),
+      new RedisSessions({ port: Number(port), cachetime: 60 }), // subscribed to its cache channel
       new RedisSessions({ port: 1 }), // unreachable: its calls fail
     ];
     let ok = 0;
@@ -37,5 +38,5 @@ test('a program using session-core exits by itself', () => {
   assert.equal(r.error, undefined, 'finished before the timeout');
   assert.equal(r.stderr, '');
   assert.equal(r.status, 0);
-  assert.equal(r.stdout.trim(), 'done 4');
+  assert.equal(r.stdout.trim(), 'done 5');
 });

@@ -115,3 +115,35 @@ test('the redis-sessions drop-in passes node-redis socket TLS options', async ()
   assert.equal((await rs.get({ app: 'shop', token })).id, 'ann');
   await rs.quit();
 });
+
+test("the drop-in's cache channel goes over the same TLS, with the same credentials", async () => {
+  const options = {
+    host: '127.0.0.1',
+    port: redis.tlsPort,
+    cachetime: 300,
+    wipe: 0,
+    options: { username: 'app', password: 'app-pass-1', socket: { tls: true, ca } },
+  };
+  const reader = new RedisSessions(options);
+  const writer = new RedisSessions(options);
+  try {
+    const { token } = await writer.create({ app: 'shop', id: 'ann', ip: '::1', ttl: 600 });
+    assert.equal((await reader.get({ app: 'shop', token })).r, 1);
+    assert.equal((await reader.get({ app: 'shop', token })).r, 1, 'answered from the cache');
+    // The kill in the other instance reaches the reader's subscription (TLS, user "app").
+    assert.deepEqual(await writer.kill({ app: 'shop', token }), { kill: 1 });
+    let s;
+    for (let i = 0; i < 400 && (s = await reader.get({ app: 'shop', token })) !== null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(s, null, 'evicted through the channel');
+    const clients = await redis.command('CLIENT', 'LIST');
+    // The reader's subscriber and the writer's publisher, both logged in as "app".
+    const lines = String(clients).split('\n');
+    assert.ok(lines.some((l) => /\bflags=P\b.*\buser=app\b/.test(l)), String(clients));
+    assert.ok(lines.some((l) => /\bcmd=publish user=app\b/.test(l)), String(clients));
+  } finally {
+    await reader.quit();
+    await writer.quit();
+  }
+});

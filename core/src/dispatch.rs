@@ -6,7 +6,9 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::input::Request;
 use crate::machine::{Conflict, Machine, Op, Step};
-use crate::ops::{self, ActivityFlow, BulkOp, CreateFlow, KillOp, ListFlow, RegenerateOp, Removal};
+use crate::ops::{
+    self, ActivityFlow, BulkOp, CreateFlow, Expired, KillOp, ListFlow, RegenerateOp, Removal,
+};
 use crate::session::{Listed, Session};
 use crate::store::Reply;
 use crate::token::Token;
@@ -109,6 +111,58 @@ impl Request {
     }
 }
 
+/// The input field that asks for [`Expired::Keep`]: `"_keepExpired": true` in an option
+/// object. A switch for the redis-sessions drop-in (in redis-sessions' own style for its
+/// internal switches, `_noupdate` and `_nocache`), read by [`Request::op_from_input`]; it is
+/// not part of the `Sessions` API.
+pub const KEEP_EXPIRED: &str = "_keepExpired";
+
+impl Expired {
+    /// What an option object asks for: [`Expired::Keep`] when it has
+    /// [`KEEP_EXPIRED`]` : true`, else [`Expired::Remove`].
+    ///
+    /// ```
+    /// use session_core::ops::Expired;
+    /// assert_eq!(Expired::of_input(&serde_json::json!({"_keepExpired": true})), Expired::Keep);
+    /// assert_eq!(Expired::of_input(&serde_json::json!({"app": "shop"})), Expired::Remove);
+    /// ```
+    pub fn of_input(input: &Value) -> Self {
+        match input.get(KEEP_EXPIRED) {
+            Some(Value::Bool(true)) => Expired::Keep,
+            _ => Expired::Remove,
+        }
+    }
+}
+
+impl Request {
+    /// The machine of operation `op` (a JS method name) with its option object at `now`:
+    /// [`Request::parse`], then [`Request::into_op_with`] as the object's
+    /// [`KEEP_EXPIRED`] switch says. The entry point of the JS hosts.
+    pub fn op_from_input(op: &str, input: &Value, now: u64) -> Result<AnyOp, Error> {
+        Request::parse(op, input)?.into_op_with(now, Expired::of_input(input))
+    }
+
+    /// [`Request::into_op`], with `expired` saying what the operation does with an expired
+    /// session it meets.
+    pub fn into_op_with(self, now: u64, expired: Expired) -> Result<AnyOp, Error> {
+        let mut op = self.into_op(now)?;
+        match &mut op {
+            AnyOp::Access(m) => m.flow_mut().on_expired(expired),
+            AnyOp::Regenerate(m) => m.flow_mut().on_expired(expired),
+            AnyOp::Kill(m) => m.flow_mut().on_expired(expired),
+            AnyOp::KillMany(m) => m.flow_mut().on_expired(expired),
+            // `create` meets no session; listings and `activity` never write; `sweep` is what
+            // removes expired sessions either way.
+            AnyOp::Create(_)
+            | AnyOp::Activity(_)
+            | AnyOp::List(_)
+            | AnyOp::Page(_)
+            | AnyOp::Sweep(_) => {}
+        }
+        Ok(op)
+    }
+}
+
 impl<T> Step<T> {
     /// Maps the result of a finished step.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Step<U> {
@@ -173,5 +227,128 @@ impl Machine for AnyOp {
             AnyOp::Create(m) => m.one_session(),
             _ => self.lock_key().is_some(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::host::MemoryHost;
+    use serde_json::{Value, json};
+
+    const SEC: u64 = 1000;
+
+    fn call(host: &MemoryHost, op: &str, input: Value, now: u64) -> Value {
+        host.run(op, &input, now)
+            .map(|r| r.to_json())
+            .unwrap_or_else(|e| panic!("{op}: {e}"))
+    }
+
+    /// `op` with the [`super::KEEP_EXPIRED`] switch on.
+    fn keep(host: &MemoryHost, op: &str, mut input: Value, now: u64) -> Value {
+        input["_keepExpired"] = json!(true);
+        call(host, op, input, now)
+    }
+
+    fn activity(host: &MemoryHost, now: u64) -> Value {
+        call(host, "activity", json!({"app": "shop", "dt": 60}), now)["activity"].clone()
+    }
+
+    /// Five users active within a minute, two of whose 10-second sessions have expired; each
+    /// user's session read back (the expired ones answer null).
+    fn five_users(host: &MemoryHost, keeping: bool) -> (Vec<String>, u64) {
+        let mut tokens = Vec::new();
+        for (i, ttl) in [60, 60, 60, 10, 10].into_iter().enumerate() {
+            let input = json!({"app": "shop", "id": format!("u{i}"), "ip": "::1", "ttl": ttl});
+            let created = call(host, "create", input, SEC);
+            tokens.push(created["token"].as_str().unwrap().to_owned());
+        }
+        let now = 20 * SEC;
+        for t in &tokens {
+            let input = json!({"app": "shop", "token": t});
+            if keeping {
+                keep(host, "get", input, now);
+            } else {
+                call(host, "get", input, now);
+            }
+        }
+        (tokens, now)
+    }
+
+    #[test]
+    fn keep_leaves_expired_sessions_for_the_sweep() {
+        let host = MemoryHost::new(false);
+        let (tokens, now) = five_users(&host, true);
+        let _ = host.take_events();
+        assert_eq!(activity(&host, now), 5);
+        let expired = json!({"app": "shop", "token": tokens[3]});
+        assert_eq!(keep(&host, "get", expired.clone(), now), Value::Null);
+        assert_eq!(keep(&host, "touch", expired.clone(), now), Value::Null);
+        let set = json!({"app": "shop", "token": tokens[3], "d": {"a": 1}});
+        assert_eq!(keep(&host, "set", set, now), Value::Null);
+        assert!(host.take_events().is_empty(), "nothing was removed");
+        assert_eq!(activity(&host, now), 5);
+        // A kill ends the expired session it meets, and counts it, as redis-sessions does.
+        assert_eq!(keep(&host, "kill", expired.clone(), now)["kill"], 1);
+        let events = host.take_events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].reason(), Some(crate::Reason::Kill));
+        assert_eq!(keep(&host, "kill", expired, now)["kill"], 0);
+        assert_eq!(activity(&host, now), 4);
+        // So does killsoid.
+        let user = json!({"app": "shop", "id": "u4"});
+        assert_eq!(keep(&host, "killsoid", user, now)["kill"], 1);
+        let events = host.take_events();
+        assert_eq!(events[0].reason(), Some(crate::Reason::KillSoid));
+        assert_eq!(activity(&host, now), 3);
+        assert_eq!(
+            keep(&host, "killall", json!({"app": "shop"}), now)["kill"],
+            3
+        );
+    }
+
+    #[test]
+    fn the_sweep_removes_what_keep_left() {
+        let host = MemoryHost::new(false);
+        let (_, now) = five_users(&host, true);
+        assert_eq!(
+            call(&host, "sweep", json!({"app": "shop"}), now)["swept"],
+            2
+        );
+        assert_eq!(activity(&host, now), 3);
+    }
+
+    #[test]
+    fn killall_with_keep_counts_expired_sessions() {
+        let host = MemoryHost::new(false);
+        let (_, now) = five_users(&host, true);
+        assert_eq!(
+            keep(&host, "killall", json!({"app": "shop"}), now)["kill"],
+            5
+        );
+        let host = MemoryHost::new(false);
+        let (_, now) = five_users(&host, true);
+        assert_eq!(
+            call(&host, "killall", json!({"app": "shop"}), now)["kill"],
+            3
+        );
+    }
+
+    #[test]
+    fn by_default_an_operation_removes_the_expired_session_it_meets() {
+        let host = MemoryHost::new(false);
+        let (tokens, now) = five_users(&host, false);
+        let events = host.take_events();
+        let expired = events
+            .iter()
+            .filter(|e| e.reason() == Some(crate::Reason::Expired));
+        assert_eq!(expired.count(), 2);
+        assert_eq!(activity(&host, now), 3);
+        let gone = json!({"app": "shop", "token": tokens[3]});
+        assert_eq!(call(&host, "kill", gone, now)["kill"], 0);
+        // A switch set to anything but true is no switch.
+        assert_eq!(
+            crate::ops::Expired::of_input(&json!({"_keepExpired": "yes"})),
+            crate::ops::Expired::Remove
+        );
     }
 }

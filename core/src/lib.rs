@@ -66,7 +66,7 @@ pub mod validate;
 pub mod wire;
 
 pub use data::{Data, MAX_DATA_BYTES, MAX_KEY_BYTES, MAX_KEYS, Patch, Scalar};
-pub use dispatch::{AnyOp, Response};
+pub use dispatch::{AnyOp, KEEP_EXPIRED, Response};
 pub use driver::{AsyncSessions, Clock, Listener, ManualClock, Sessions, SystemClock};
 pub use error::Error;
 pub use event::{Event, EventKind, Reason};

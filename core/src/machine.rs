@@ -130,6 +130,11 @@ impl<F> Op<F> {
         self.max_attempts = attempts.max(1);
         self
     }
+
+    /// The flow, to adjust before the machine starts.
+    pub(crate) fn flow_mut(&mut self) -> &mut F {
+        &mut self.flow
+    }
 }
 
 impl<F: Flow> Machine for Op<F> {

@@ -227,7 +227,7 @@ impl WireOp {
     /// Parses operation `op` with its option object, at `now`, for keys under `namespace`.
     /// Bad input is reported by the first step, before any store work.
     pub fn new(op: &str, input: &Value, now: u64, namespace: &str) -> Self {
-        let parsed = crate::input::Request::parse(op, input).and_then(|r| r.into_op(now));
+        let parsed = crate::input::Request::op_from_input(op, input, now);
         let (op, failed) = match parsed {
             Ok(op) => (Some(op), None),
             Err(e) => (None, Some(e)),

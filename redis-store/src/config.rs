@@ -118,6 +118,14 @@ impl RedisConfig {
         Self::with_target(Target::Single(url.into()))
     }
 
+    /// A client of this server (a cluster's first node) with the credentials and TLS settings
+    /// given, for connections of the caller's own, such as a pub/sub subscriber; it speaks the
+    /// protocol the URL says (RESP2 unless `?protocol=resp3`). Fails for a URL or TLS
+    /// material that cannot be used, as connecting would.
+    pub fn pubsub_client(&self) -> Result<redis::Client, ConnectError> {
+        crate::connection::pubsub_client(self)
+    }
+
     /// A Redis Cluster, found through any of these nodes (`redis://host:port`); the client
     /// discovers the others and follows slot migrations.
     pub fn cluster<I, S>(nodes: I) -> Self

@@ -65,18 +65,7 @@ impl Connection {
                 let resp3 = info.redis_settings().protocol() == ProtocolVersion::RESP3;
                 let user = user_of(&info);
                 let tls = is_tls(&info);
-                let client = if config.tls.is_set() {
-                    if !tls {
-                        return Err(tls_without_rediss(url));
-                    }
-                    redis::Client::build_with_tls(info, certificates(&config.tls)?)
-                        .map_err(|e| ConnectError::config(format!("the TLS settings: {e}")))?
-                } else {
-                    redis::Client::open(info)?
-                };
-                if tls {
-                    install_crypto_provider();
-                }
+                let client = client_for(url, info, config)?;
                 let name = format!("Redis at {}", client.get_connection_info().addr());
                 let mut manager = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(config.connect_timeout))
@@ -302,6 +291,42 @@ fn certificates(tls: &Tls) -> Result<TlsCertificates, ConnectError> {
         }),
         root_cert: tls.ca.clone(),
     })
+}
+
+/// A client of one server as `config` says: the credentials given apart, and TLS with the
+/// certificates given, checked.
+fn client_for(
+    url: &str,
+    info: ConnectionInfo,
+    config: &RedisConfig,
+) -> Result<redis::Client, ConnectError> {
+    let tls = is_tls(&info);
+    let client = if config.tls.is_set() {
+        if !tls {
+            return Err(tls_without_rediss(url));
+        }
+        redis::Client::build_with_tls(info, certificates(&config.tls)?)
+            .map_err(|e| ConnectError::config(format!("the TLS settings: {e}")))?
+    } else {
+        redis::Client::open(info)?
+    };
+    if tls {
+        install_crypto_provider();
+    }
+    Ok(client)
+}
+
+/// A client for connections of the caller's own (pub/sub) to the server `config` names (a
+/// cluster's first node), with its credentials and TLS, speaking the protocol the URL says.
+pub(crate) fn pubsub_client(config: &RedisConfig) -> Result<redis::Client, ConnectError> {
+    let url = match &config.target {
+        Target::Single(url) => url,
+        Target::Cluster(nodes) => nodes.first().ok_or_else(|| {
+            ConnectError::config("a Redis Cluster needs at least one node".into())
+        })?,
+    };
+    let info = with_credentials(url.as_str().into_connection_info()?, config);
+    client_for(url, info, config)
 }
 
 /// rustls needs a process-wide crypto provider; the redis crate leaves the choice to the

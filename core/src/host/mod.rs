@@ -416,7 +416,7 @@ impl MemoryHost {
     /// to the next [`MemoryHost::call`]'s answer, or are dropped by [`MemoryHost::take_events`]).
     pub fn run(&self, op: &str, input: &Value, now: u64) -> Result<Response, Error> {
         self.clock.set(now);
-        let op = Request::parse(op, input)?.into_op(now)?;
+        let op = Request::op_from_input(op, input, now)?;
         self.sessions.run(op)
     }
 

@@ -6,6 +6,7 @@
 //! removes every entry it ranged (or, for `sweep`, moves a live one past `now`), so the loop
 //! always ends.
 
+use super::Expired;
 use super::index;
 use crate::error::Error;
 use crate::event::{Event, EventKind, Reason};
@@ -70,6 +71,9 @@ pub struct BulkFlow {
     /// because `_expiry` holds lower bounds: a sweep also meets live sessions whose entry it
     /// only moves forward, and that work must be bounded too.
     examined: u32,
+    /// `killsoid`, `killall`: with [`Expired::Keep`], the expired sessions they meet were left
+    /// for the sweep, so they are still there to kill, and count.
+    expired: Expired,
 }
 
 impl BulkFlow {
@@ -82,6 +86,23 @@ impl BulkFlow {
             phase: Phase::Apps,
             done: Removal::default(),
             examined: 0,
+            expired: Expired::Remove,
+        }
+    }
+
+    /// How the kills count sessions that have expired (default [`Expired::Remove`]: they were
+    /// not alive, so they are not counted).
+    pub(crate) fn on_expired(&mut self, expired: Expired) {
+        self.expired = expired;
+    }
+
+    /// Whether a session this flow removes counts in its answer: kills count live sessions
+    /// (and, with [`Expired::Keep`], every session they end); sweeps count expired ones.
+    fn counts(&self, alive: bool) -> bool {
+        match (self.reason(), self.expired) {
+            (None, _) => !alive,
+            (Some(_), Expired::Keep) => true,
+            (Some(_), Expired::Remove) => alive,
         }
     }
 
@@ -143,13 +164,15 @@ impl BulkFlow {
             let Some(stored) = replies.record()? else {
                 // The store dropped the record already (its TTL hint); clean what we can.
                 index::unindex(&mut batch, &app, handle);
-                match &self.bulk {
-                    Bulk::KillSoid(id) => batch.push(Command::ZRem {
+                if let Bulk::KillSoid(id) = &self.bulk {
+                    batch.push(Command::ZRem {
                         key: Key::UserSessions(app, id.clone()),
                         member: Member::Handle(handle),
-                    }),
-                    Bulk::Sweep(_) => count += 1,
-                    Bulk::KillAll => {}
+                    });
+                }
+                // Only an expired session's record is dropped by the store (its TTL hint).
+                if self.counts(false) {
+                    count += 1;
                 }
                 continue;
             };
@@ -157,6 +180,8 @@ impl BulkFlow {
             let alive = rec.alive_at(self.now);
             let reason = match (alive, self.reason()) {
                 (true, Some(kill)) => kill,
+                // Left for the sweep, and still there for the kill to end.
+                (false, Some(kill)) if self.expired == Expired::Keep => kill,
                 (true, None) => {
                     // Swept but alive: an access slid it after we ranged. Re-score it.
                     batch.push(Command::ZAdd {
@@ -168,8 +193,7 @@ impl BulkFlow {
                 }
                 (false, _) => Reason::Expired,
             };
-            // Kills count live sessions; sweeps count expired ones.
-            if alive == self.reason().is_some() {
+            if self.counts(alive) {
                 count += 1;
             }
             index::remove(

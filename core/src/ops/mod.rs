@@ -23,6 +23,27 @@ use crate::validate::{App, UserId};
 use bulk::Bulk;
 use query::Listing;
 
+/// What an operation does with an expired session it meets (`get`, `set`, `touch`, `setTtl`,
+/// `regenerate` and `kill` by its token; `killsoid` and `killall` among a user's or an app's
+/// sessions).
+///
+/// session-core removes it at once ([`Expired::Remove`], with an `expired` event), so that
+/// `activity` stops counting its user. redis-sessions leaves every expired session in place
+/// until its periodic wipe; its drop-in asks for that with [`Expired::Keep`]: `get`, `set`,
+/// `touch`, `setTtl` and `regenerate` answer as for a missing session (`null`) and write
+/// nothing, so the user still counts in `activity` until the sweep; the kills (`kill`,
+/// `killsoid`, `killall`) end the expired sessions they meet and count them (their events say
+/// the kill ended them), as redis-sessions' kills count sessions its wipe has not removed yet. Listings never show
+/// expired sessions either way, and `sweep` removes them either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Expired {
+    /// Remove an expired session when an operation meets it (session-core's policy).
+    #[default]
+    Remove,
+    /// Leave expired sessions for the sweep (redis-sessions' policy).
+    Keep,
+}
+
 /// The machine of `get`, `touch`, `set` and `setTtl`: answers with the session, or `None`.
 pub type AccessOp = Op<SingleFlow<AccessChange>>;
 /// The machine of `regenerate`: answers with the new token, or `None`.

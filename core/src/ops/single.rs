@@ -2,10 +2,11 @@
 //! `regenerate` and `kill`.
 //!
 //! They share one flow: read the record; if it is missing answer "gone"; if it has expired
-//! remove it (an `expired` event) and answer "gone"; otherwise let the [`Change`] plan a write
-//! that is conditional on the version read, so a concurrent writer makes it retry instead of
-//! losing an update.
+//! remove it (an `expired` event) and answer "gone" (or, with [`Expired::Keep`], leave it for
+//! the sweep and answer "gone"); otherwise let the [`Change`] plan a write that is conditional
+//! on the version read, so a concurrent writer makes it retry instead of losing an update.
 
+use super::Expired;
 use super::index::{self, Expiry};
 use crate::data::{Data, Patch};
 use crate::error::Error;
@@ -62,6 +63,15 @@ pub trait Change {
     ) -> Result<Planned, Error>;
     /// The write was applied: report events and give the answer.
     fn applied(&mut self, t: &Target, events: &mut Vec<Event>) -> Self::Output;
+    /// With [`Expired::Keep`]: whether the operation ends an expired session it meets, which
+    /// is still there until the sweep (`kill`), rather than leaving it for the sweep.
+    fn ends_expired(&self) -> bool {
+        false
+    }
+    /// The answer when it ended one (see [`Change::ends_expired`]).
+    fn ended_expired(&mut self) -> Self::Output {
+        self.gone()
+    }
 }
 
 #[derive(Debug)]
@@ -77,6 +87,9 @@ pub struct SingleFlow<C> {
     t: Target,
     change: C,
     phase: Phase,
+    expired: Expired,
+    /// The session had expired and this operation ended it (see [`Change::ends_expired`]).
+    ended_expired: bool,
 }
 
 impl<C: Change> SingleFlow<C> {
@@ -85,7 +98,14 @@ impl<C: Change> SingleFlow<C> {
             t: Target { app, handle, now },
             change,
             phase: Phase::Read,
+            expired: Expired::Remove,
+            ended_expired: false,
         }
+    }
+
+    /// What to do with the session if it has expired (default [`Expired::Remove`]).
+    pub(crate) fn on_expired(&mut self, expired: Expired) {
+        self.expired = expired;
     }
 
     fn expire(&mut self, rec: Record, version: u64) -> Step<C::Output> {
@@ -107,7 +127,15 @@ impl<C: Change> SingleFlow<C> {
         };
         let rec = Record::decode(&stored.value)?;
         if !rec.alive_at(self.t.now) {
-            return Ok(self.expire(rec, stored.version));
+            return Ok(match self.expired {
+                Expired::Remove => self.expire(rec, stored.version),
+                Expired::Keep if self.change.ends_expired() => {
+                    self.ended_expired = true;
+                    self.expire(rec, stored.version)
+                }
+                // Left for the sweep: nothing is written.
+                Expired::Keep => Step::Done(Ok(self.change.gone())),
+            });
         }
         let mut batch = Vec::with_capacity(3);
         match self.change.plan(&self.t, stored.version, rec, &mut batch)? {
@@ -142,9 +170,21 @@ impl<C: Change> Flow for SingleFlow<C> {
             Phase::Read => self.on_read(replies).unwrap_or_else(|e| Step::Done(Err(e))),
             Phase::Write => Step::Done(Ok(self.change.applied(&self.t, events))),
             Phase::Expire(id) => {
-                let kind = EventKind::Destroyed(Reason::Expired);
-                events.push(self.t.event(kind, &id, self.t.handle));
-                Step::Done(Ok(self.change.gone()))
+                // A session left for the sweep that a kill ends was ended by the kill.
+                let reason = if self.ended_expired {
+                    Reason::Kill
+                } else {
+                    Reason::Expired
+                };
+                events.push(
+                    self.t
+                        .event(EventKind::Destroyed(reason), &id, self.t.handle),
+                );
+                Step::Done(Ok(if self.ended_expired {
+                    self.change.ended_expired()
+                } else {
+                    self.change.gone()
+                }))
             }
         }
     }
@@ -341,6 +381,16 @@ impl Change for Kill {
         if let Some(id) = &self.id {
             events.push(t.event(EventKind::Destroyed(Reason::Kill), id, t.handle));
         }
+        1
+    }
+
+    /// An expired session left for the sweep is still there: `kill` ends it, and counts it
+    /// (as `killsoid` and `killall` do).
+    fn ends_expired(&self) -> bool {
+        true
+    }
+
+    fn ended_expired(&mut self) -> u64 {
         1
     }
 }

@@ -27,9 +27,9 @@ export async function sessionCoreCjs(): Promise<void> {
   store.apply(batch);
   void [viaNamespace, viaDefault, got, listed, error];
 
-  const rs = new RedisSessions({ host: '127.0.0.1', port: 6379, namespace: 'rs', wipe: 600 });
-  const rs2 = new RedisSessions.default({ options: { url: 'redis://127.0.0.1:6379' } });
-  const fromRs: Session | null = await rs.get({ app: 'myapp', token });
+  const rs: RedisSessions.RedisSessionsInstance = new RedisSessions({ host: '127.0.0.1', port: 6379, namespace: 'rs', wipe: 600 });
+  const rs2 = new RedisSessions.default({ options: { url: 'redis://127.0.0.1:6379' }, cachetime: 60 });
+  const fromRs: RedisSessions.Session | null = await rs.get({ app: 'myapp', token });
   await rs2.quit();
   void fromRs;
 

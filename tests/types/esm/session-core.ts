@@ -30,7 +30,7 @@ import DefaultSessions, {
   type TokenOptions,
 } from 'session-core';
 import RedisSessions, {
-  type ListedSession as RedisListedSession,
+  type RedisSessionsInstance,
   type RedisSessionsOptions,
   type Session as RedisSession,
   type SessionEvent as RedisSessionEvent,
@@ -43,7 +43,10 @@ import {
   SessionError as DriverSessionError,
   type Answer,
   type Backend,
+  type RedisChannel,
+  type RedisChannelListener,
   type RedisConnection,
+  type RedisReach,
   type RemoteEngine,
   type SessionsConstructor,
 } from 'session-core/driver';
@@ -163,19 +166,33 @@ export async function sessionCore(): Promise<void> {
     port: 6379,
     namespace: 'rs',
     wipe: 600,
+    cachetime: 60,
+    cachemax: 1000,
     options: { url: 'redis://127.0.0.1:6379', password: 'secret', database: 2 },
   };
-  const rs = new RedisSessions(rsOptions);
+  const rs: RedisSessionsInstance = new RedisSessions(rsOptions);
   const viaRs: RedisSession | null = await rs.get({ app: 'myapp', token });
-  const listedRs: RedisListedSession[] = (await rs.soid({ app: 'myapp', id: 'user1' })).sessions;
+  const listedRs: RedisSession[] = (await rs.soid({ app: 'myapp', id: 'user1' })).sessions;
+  const activeRs: number = (await rs.activity({ app: 'myapp', deltaTime: 600 })).activity;
+  // @ts-expect-error redis-sessions 4 reads deltaTime, not session-core's dt
+  await rs.soapp({ app: 'myapp', dt: 600 });
   rs.on('destroyed', (e: RedisSessionEvent) => void e.reason);
   await rs.quit();
-  void [viaRs, listedRs];
+  void [viaRs, listedRs, activeRs];
 
   // The driver, for backends and shells of your own.
   const SessionsAgain: SessionsConstructor = Sessions;
   const Shell = makeRedisSessionsClass(SessionsAgain, (c: RedisConnection) => ({ store: new DriverMapStore() }));
   new Shell({ port: 6380 });
+  const channel: RedisChannel = { subscribe: () => {}, publish: async () => {}, quit: () => {} };
+  const reach: RedisReach = {
+    store: new DriverMapStore(),
+    channel: (_name: string, listener: RedisChannelListener) => (listener.live(), channel),
+    handleOf: (t: string) => t.slice(0, 22),
+  };
+  const Cached = makeRedisSessionsClass(SessionsAgain, () => reach);
+  const cached: RedisSessionsInstance = new Cached({ cachetime: 30, clock: () => 0 });
+  void cached;
   const order: number = compareMembers('a', 'b');
   const driverError: SessionError = new DriverSessionError('conflict', 'changed');
   const engine: RemoteEngine = {
