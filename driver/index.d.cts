@@ -37,7 +37,7 @@ declare namespace driver {
   type RedisConnection = D.RedisConnection;
   type RedisOptions = D.RedisOptions;
   type RedisReach = D.RedisReach;
-  type RedisSessionsConstructor = D.RedisSessionsConstructor;
+  type RedisSessionsConstructor<I extends D.RedisSessionsInstance = D.RedisSessionsInstance> = D.RedisSessionsConstructor<I>;
   type RedisSessionsInstance = D.RedisSessionsInstance;
   type RedisSessionsOptions = D.RedisSessionsOptions;
   type RemoteEngine = D.RemoteEngine;

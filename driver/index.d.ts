@@ -447,7 +447,7 @@ export type RedisReach = SessionsOptions & {
  * and errors (its messages, and its error objects: an `Error` whose `name` is the error's
  * name), and session-core's methods beyond them.
  */
-export interface RedisSessionsInstance extends EventEmitter {
+export interface RedisSessionsInstance extends Emitter<SessionsEvents> {
   activity(options: { app: string; deltaTime: number | string }): Promise<{ activity: number }>;
   create(options: {
     app: string;
@@ -474,18 +474,12 @@ export interface RedisSessionsInstance extends EventEmitter {
   setTtl(options: SetTtlOptions): Promise<Session | null>;
   regenerate(options: TokenOptions): Promise<{ token: string } | null>;
   sweep(options?: SweepOptions): Promise<{ swept: number; more: boolean }>;
-
-  on(event: EventName, listener: (event: SessionEvent) => void): this;
-  on(event: 'error', listener: (error: unknown) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: EventName, listener: (event: SessionEvent) => void): this;
-  once(event: 'error', listener: (error: unknown) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
-export interface RedisSessionsConstructor {
-  new (options?: RedisSessionsOptions): RedisSessionsInstance;
-  readonly prototype: RedisSessionsInstance;
+/** The compatibility class (`I`: what its instances are, e.g. with node:events' EventEmitter in Node). */
+export interface RedisSessionsConstructor<I extends RedisSessionsInstance = RedisSessionsInstance> {
+  new (options?: RedisSessionsOptions): I;
+  readonly prototype: I;
 }
 
 /**

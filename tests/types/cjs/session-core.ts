@@ -28,6 +28,7 @@ export async function sessionCoreCjs(): Promise<void> {
   void [viaNamespace, viaDefault, got, listed, error];
 
   const rs: RedisSessions.RedisSessionsInstance = new RedisSessions({ host: '127.0.0.1', port: 6379, namespace: 'rs', wipe: 600 });
+  rs.setMaxListeners(20); // an EventEmitter of node:events
   const rs2 = new RedisSessions.default({ options: { url: 'redis://127.0.0.1:6379' }, cachetime: 60 });
   const fromRs: RedisSessions.Session | null = await rs.get({ app: 'myapp', token });
   await rs2.quit();

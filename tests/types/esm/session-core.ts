@@ -47,6 +47,7 @@ import {
   type RedisChannelListener,
   type RedisConnection,
   type RedisReach,
+  type RedisSessionsInstance as DriverRedisSessionsInstance,
   type RemoteEngine,
   type SessionsConstructor,
 } from 'session-core/driver';
@@ -171,6 +172,7 @@ export async function sessionCore(): Promise<void> {
     options: { url: 'redis://127.0.0.1:6379', password: 'secret', database: 2 },
   };
   const rs: RedisSessionsInstance = new RedisSessions(rsOptions);
+  rs.setMaxListeners(20); // session-core's is an EventEmitter of node:events
   const viaRs: RedisSession | null = await rs.get({ app: 'myapp', token });
   const listedRs: RedisSession[] = (await rs.soid({ app: 'myapp', id: 'user1' })).sessions;
   const activeRs: number = (await rs.activity({ app: 'myapp', deltaTime: 600 })).activity;
@@ -191,7 +193,8 @@ export async function sessionCore(): Promise<void> {
     handleOf: (t: string) => t.slice(0, 22),
   };
   const Cached = makeRedisSessionsClass(SessionsAgain, () => reach);
-  const cached: RedisSessionsInstance = new Cached({ cachetime: 30, clock: () => 0 });
+  // The driver's class over any Sessions: redis-sessions' methods and the driver's Emitter API.
+  const cached: DriverRedisSessionsInstance = new Cached({ cachetime: 30, clock: () => 0 });
   void cached;
   const order: number = compareMembers('a', 'b');
   const driverError: SessionError = new DriverSessionError('conflict', 'changed');
