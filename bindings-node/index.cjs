@@ -1,7 +1,9 @@
 // session-core for Node.js (CommonJS): the same API as index.mjs.
 'use strict';
-const { makeSessionsClass, MapStore, SessionError } = require('session-core-driver');
+const { makeSessionsClass, makeSessionsSyncClass, MapStore, SessionError } = require('session-core-driver');
 
-const Sessions = makeSessionsClass(require('./backend.cjs'));
+const backend = require('./backend.cjs');
+const Sessions = makeSessionsClass(backend);
+const SessionsSync = makeSessionsSyncClass(backend);
 
-module.exports = { Sessions, MapStore, SessionError, default: Sessions };
+module.exports = { Sessions, SessionsSync, MapStore, SessionError, default: Sessions };

@@ -9,6 +9,8 @@ declare const sessionCore: {
    * or `new Sessions({ store })` for a store written in JavaScript.
    */
   Sessions: D.SessionsConstructor;
+  /** The methods of Sessions returning values instead of Promises, on the embedded memory store. */
+  SessionsSync: D.SessionsSyncConstructor;
   MapStore: typeof D.MapStore;
   SessionError: typeof D.SessionError;
   /** The same as `Sessions`. */
@@ -17,6 +19,8 @@ declare const sessionCore: {
 
 declare namespace sessionCore {
   type Sessions = D.Sessions;
+  type SessionsSync = D.SessionsSync;
+  type SessionsSyncOptions = D.SessionsSyncOptions;
   type MapStore = D.MapStore;
   type SessionError = D.SessionError;
   type ApplyResult = D.ApplyResult;

@@ -2,7 +2,7 @@
 // file (`napi build` writes its generated declarations of the addon to native.d.ts, or to
 // index.d.ts when run without `--dts`; neither is a file of the package's `exports`), and
 // tests/docs/types.test.mjs type-checks a consumer of every export against it.
-import type { Sessions as SessionsInstance, SessionsConstructor } from 'session-core-driver';
+import type { Sessions as SessionsInstance, SessionsConstructor, SessionsSync as SessionsSyncInstance, SessionsSyncConstructor } from 'session-core-driver';
 
 export type {
   ApplyResult,
@@ -20,6 +20,7 @@ export type {
   SessionData,
   SessionEvent,
   SessionsOptions,
+  SessionsSyncOptions,
   SetOptions,
   SetTtlOptions,
   Store,
@@ -36,4 +37,10 @@ export { MapStore, SessionError } from 'session-core-driver';
  */
 export declare const Sessions: SessionsConstructor;
 export type Sessions = SessionsInstance;
+/**
+ * SessionsSync: the methods of Sessions returning values instead of Promises, on the
+ * embedded memory store.
+ */
+export declare const SessionsSync: SessionsSyncConstructor;
+export type SessionsSync = SessionsSyncInstance;
 export default Sessions;

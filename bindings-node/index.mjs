@@ -1,6 +1,6 @@
 // session-core for Node.js (ES modules): the redis-sessions API over the embedded engine.
 import { createRequire } from 'node:module';
-import { makeSessionsClass, MapStore, SessionError } from 'session-core-driver';
+import { makeSessionsClass, makeSessionsSyncClass, MapStore, SessionError } from 'session-core-driver';
 
 const backend = createRequire(import.meta.url)('./backend.cjs');
 
@@ -9,5 +9,10 @@ const backend = createRequire(import.meta.url)('./backend.cjs');
  * or `new Sessions({ store })` for a store written in JavaScript.
  */
 export const Sessions = makeSessionsClass(backend);
+/**
+ * SessionsSync: the same methods returning values instead of Promises, on the embedded
+ * memory store (for code that cannot await).
+ */
+export const SessionsSync = makeSessionsSyncClass(backend);
 export { MapStore, SessionError };
 export default Sessions;

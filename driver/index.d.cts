@@ -8,6 +8,8 @@ declare const driver: {
   compareMembers: typeof D.compareMembers;
   makeSessionsClass: typeof D.makeSessionsClass;
   makeRedisSessionsClass: typeof D.makeRedisSessionsClass;
+  makeSessionsSyncClass: typeof D.makeSessionsSyncClass;
+  makeTokenSessionClass: typeof D.makeTokenSessionClass;
 };
 
 declare namespace driver {
@@ -38,6 +40,9 @@ declare namespace driver {
   type Sessions = D.Sessions;
   type SessionsConstructor = D.SessionsConstructor;
   type SessionsOptions = D.SessionsOptions;
+  type SessionsSync = D.SessionsSync;
+  type SessionsSyncConstructor = D.SessionsSyncConstructor;
+  type SessionsSyncOptions = D.SessionsSyncOptions;
   type SetOptions = D.SetOptions;
   type SetTtlOptions = D.SetTtlOptions;
   type Store = D.Store;
@@ -45,5 +50,11 @@ declare namespace driver {
   type StoreReply = D.StoreReply;
   type SweepOptions = D.SweepOptions;
   type TokenOptions = D.TokenOptions;
+  type TokenSession = D.TokenSession;
+  type TokenSessionCallback<T> = D.TokenSessionCallback<T>;
+  type TokenSessionConstructor = D.TokenSessionConstructor;
+  type TokenSessionData = D.TokenSessionData;
+  type TokenSessionOptions = D.TokenSessionOptions;
+  type TokenSessionResult = D.TokenSessionResult;
 }
 export = driver;

@@ -1,0 +1,29 @@
+// A TypeScript user of session-core's synchronous API and drop-ins, in a CommonJS module.
+// Type-checked, never run.
+import sessionCore = require('session-core');
+import { SessionsSync } from 'session-core';
+import { makeSessionsSyncClass } from 'session-core-driver';
+import driver = require('session-core-driver');
+
+export function sessionsSyncCjs(backend: driver.Backend): void {
+  const options: sessionCore.SessionsSyncOptions = { wipe: 0 };
+  const s: sessionCore.SessionsSync = new SessionsSync(options);
+  const d = s.set({ app: 'shop', token: s.create({ app: 'shop', id: 'ann', ip: '::1' }).token, d: { a: 1 } })?.d;
+  const Made: driver.SessionsSyncConstructor = makeSessionsSyncClass(backend);
+  void [d, Made];
+  // @ts-expect-error values, not Promises
+  void s.ping().then;
+}
+
+import TokenSession = require('session-core/token-session');
+import { makeTokenSessionClass } from 'session-core-driver';
+
+export async function tokenSessionCjs(): Promise<void> {
+  const options: TokenSession.TokenSessionOptions = { ttl: 60 };
+  const ts = new TokenSession(options);
+  const r: TokenSession.TokenSessionResult = await ts.new({ a: 1 });
+  const d: TokenSession.TokenSessionData | null = await ts.get(r.sessionId);
+  const again = new TokenSession.default();
+  const Made: driver.TokenSessionConstructor = makeTokenSessionClass(sessionCore.Sessions);
+  void [d, again, Made];
+}

@@ -1,0 +1,49 @@
+// A TypeScript user of session-core's synchronous API and drop-ins, in an ES module.
+// Type-checked (never run) by tests/docs/types.test.mjs.
+import { SessionsSync, type SessionsSyncOptions } from 'session-core';
+import { makeSessionsSyncClass, type Backend, type SessionsSyncConstructor } from 'session-core-driver';
+
+export function sessionsSyncEsm(backend: Backend): void {
+  const options: SessionsSyncOptions = { clock: () => 0, wipe: 0 };
+  const s: SessionsSync = new SessionsSync(options);
+  const { token }: { token: string } = s.create({ app: 'shop', id: 'ann', ip: '::1' });
+  const got = s.get({ app: 'shop', token });
+  const r: number | undefined = got?.r;
+  const n: number = s.activity({ app: 'shop', dt: 60 }).activity;
+  const pong: 'PONG' = s.ping();
+  s.on('expired', (e) => void e.id);
+  const Made: SessionsSyncConstructor = makeSessionsSyncClass(backend);
+  void [r, n, pong, Made];
+  // @ts-expect-error values, not Promises
+  void s.get({ app: 'shop', token }).then;
+  // @ts-expect-error embedded only
+  new SessionsSync({ redis: 'redis://127.0.0.1:6379' });
+}
+
+import TokenSession, {
+  type TokenSessionCallback,
+  type TokenSessionData,
+  type TokenSessionOptions,
+  type TokenSessionResult,
+} from 'session-core/token-session';
+import { makeTokenSessionClass, type TokenSession as TokenSessionInstance, type TokenSessionConstructor } from 'session-core-driver';
+import { Sessions } from 'session-core';
+
+export async function tokenSessionEsm(): Promise<void> {
+  const options: TokenSessionOptions = { genid: () => 'u1', autoTouch: true, store: new Sessions(), ttl: 60 };
+  const ts: TokenSessionInstance = new TokenSession(options);
+  const r: TokenSessionResult = await ts.new({ name: 'jhon', count: 0 });
+  const cb: TokenSessionCallback<TokenSessionData | null> = (err, data) => void [err, data];
+  ts.get(r.sessionId, cb);
+  const data: TokenSessionData | null = await ts.getNtouch(r.sessionId);
+  const ok: boolean = await ts.set(r.sessionId, { count: 1 });
+  ts.setWttl(r.sessionId, { a: 1 }, 60, (err) => void err);
+  const next: string | null = await ts.regenerate(r.sessionId);
+  await ts.touch(r.sessionId, {});
+  await ts.newWttl({}, 600);
+  await ts.destroy(r.sessionId);
+  const Made: TokenSessionConstructor = makeTokenSessionClass(Sessions);
+  void [data, ok, next, Made];
+  // @ts-expect-error ttl is a number of seconds
+  new TokenSession({ ttl: '1h' });
+}
