@@ -27,3 +27,17 @@ export async function tokenSessionCjs(): Promise<void> {
   const Made: driver.TokenSessionConstructor = makeTokenSessionClass(sessionCore.Sessions);
   void [d, again, Made];
 }
+
+import JWTRedisSession = require('session-core/jwt-redis-session');
+import jwtDriver = require('session-core-driver/jwt-redis-session');
+
+export async function jwtRedisSessionCjs(session: JWTRedisSession.JwtSession): Promise<void> {
+  const options: JWTRedisSession.JwtRedisSessionOptions = { client: new sessionCore.Sessions(), secret: 's' };
+  const mw: JWTRedisSession.JwtSessionMiddleware = JWTRedisSession(options);
+  const again: JWTRedisSession.JwtSessionMiddleware = JWTRedisSession.default(options);
+  const token: string = await session.create();
+  const cb: JWTRedisSession.JwtSessionCallback<void> = (err) => void err;
+  session.update(cb);
+  const Made: jwtDriver.JWTRedisSessionFactory = jwtDriver.makeJwtRedisSession({ Sessions: sessionCore.Sessions });
+  void [mw, again, token, Made];
+}

@@ -47,3 +47,29 @@ export async function tokenSessionEsm(): Promise<void> {
   // @ts-expect-error ttl is a number of seconds
   new TokenSession({ ttl: '1h' });
 }
+
+import JWTRedisSession, {
+  type JwtRedisSessionOptions,
+  type JwtSession,
+  type JwtSessionCallback,
+  type JwtSessionMiddleware,
+} from 'session-core/jwt-redis-session';
+import { makeJwtRedisSession, type JWTRedisSessionFactory } from 'session-core-driver/jwt-redis-session';
+
+export async function jwtRedisSessionEsm(session: JwtSession): Promise<void> {
+  const options: JwtRedisSessionOptions = { client: 'redis://127.0.0.1:6379', secret: 's', keyspace: 'sess:', maxAge: 86400, algorithm: 'HS256', requestKey: 'session', requestArg: 'accessToken' };
+  const mw: JwtSessionMiddleware = JWTRedisSession(options);
+  const cb: JwtSessionCallback<string> = (err, token) => void [err, token];
+  session.create(cb);
+  const token: string = await session.create({ sub: 'ann' });
+  session.user = { name: 'ann' };
+  await session.update();
+  session.reload((err) => void err);
+  await session.destroy();
+  const data: Record<string, unknown> = session.toJSON();
+  const id: string | undefined = session.id;
+  const Made: JWTRedisSessionFactory = makeJwtRedisSession({ Sessions, redis: true });
+  void [mw, token, data, id, Made];
+  // @ts-expect-error only HS256, HS384, HS512 and RS256
+  JWTRedisSession({ client: 'redis://h', secret: 's', algorithm: 'none' });
+}
