@@ -10,6 +10,7 @@ declare const driver: {
   makeRedisSessionsClass: typeof D.makeRedisSessionsClass;
   makeSessionsSyncClass: typeof D.makeSessionsSyncClass;
   makeTokenSessionClass: typeof D.makeTokenSessionClass;
+  makeSessionManagerClass: typeof D.makeSessionManagerClass;
 };
 
 declare namespace driver {
@@ -41,6 +42,10 @@ declare namespace driver {
   type SessionsConstructor = D.SessionsConstructor;
   type SessionsOptions = D.SessionsOptions;
   type SessionsSync = D.SessionsSync;
+  type SessionManager = D.SessionManager;
+  type SessionManagerConstructor = D.SessionManagerConstructor;
+  type SessionManagerOptions = D.SessionManagerOptions;
+  type SessionDetails = D.SessionDetails;
   type SessionsSyncConstructor = D.SessionsSyncConstructor;
   type SessionsSyncOptions = D.SessionsSyncOptions;
   type SetOptions = D.SetOptions;

@@ -497,3 +497,64 @@ export interface TokenSessionConstructor {
 
 /** The token-session class over a binding's `Sessions`. */
 export declare function makeTokenSessionClass(sessions: SessionsConstructor): TokenSessionConstructor;
+
+// ---- users-session-manager -----------------------------------------------------------------
+
+export interface SessionManagerOptions {
+  /** The clock in ms since the epoch (default `Date.now`): tests move it. */
+  clock?: () => number;
+}
+
+/** What `getSessionDetails` gives. */
+export interface SessionDetails {
+  username: string;
+  /** When the session was created (ms since the epoch, by the clock). */
+  createdAt: number;
+  data: unknown;
+}
+
+type SessionManagerEvents = {
+  sessionCreated: [key: string];
+  sessionDeleted: [key: string];
+  activeUserDeleted: [key: string];
+  notifyClientToLogout: [io: unknown, key: string];
+};
+
+/**
+ * users-session-manager's singleton: synchronous methods over `SessionsSync`. Events:
+ * `sessionCreated`, `sessionDeleted` and `activeUserDeleted` (key), and on expiry
+ * `notifyClientToLogout` (io, key) first.
+ */
+export interface SessionManager extends EventEmitter {
+  setSessionTimeOut(sessionTimeout: number): boolean;
+  getSessionTimeOut(): number;
+  getLoggedUsers(): string[];
+  initSocketReference(ioRef: unknown): boolean;
+  initSocketReferences(ioRef: unknown): boolean;
+  getSocketReference(): unknown;
+  loadNewSession(username: string): string;
+  addSession(username: string): string;
+  setSessionData(key: string, data: unknown): boolean;
+  getSessionData(key: string): unknown;
+  restartSessionTimer(key: string): boolean;
+  getSessionDetails(key: string): SessionDetails | false;
+  deleteSession(key: string): boolean;
+  deleteAllSessions(): boolean;
+  sendLogoutMessage(key: string): boolean;
+  checkSessionStatus(key: string): boolean;
+  getUsernameFromSessionKey(key: string | undefined): string | false;
+
+  on<E extends keyof SessionManagerEvents>(event: E, listener: (...args: SessionManagerEvents[E]) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<E extends keyof SessionManagerEvents>(event: E, listener: (...args: SessionManagerEvents[E]) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export interface SessionManagerConstructor {
+  /** The singleton: the first call creates it (with `options`), later ones return it. */
+  new (options?: SessionManagerOptions): SessionManager;
+  readonly prototype: SessionManager;
+}
+
+/** users-session-manager's class over a binding's `SessionsSync` (its own singleton). */
+export declare function makeSessionManagerClass(sessionsSync: SessionsSyncConstructor): SessionManagerConstructor;

@@ -20,3 +20,4 @@ export { makeRedisSessionsClass } from './redis-sessions.mjs';
 export { makeSessionsClass } from './sessions.mjs';
 export { makeSessionsSyncClass } from './sessions-sync.mjs';
 export { makeTokenSessionClass } from './dropins/token-session.mjs';
+export { makeSessionManagerClass } from './dropins/session-manager.mjs';

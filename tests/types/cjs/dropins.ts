@@ -41,3 +41,16 @@ export async function jwtRedisSessionCjs(session: JWTRedisSession.JwtSession): P
   const Made: jwtDriver.JWTRedisSessionFactory = jwtDriver.makeJwtRedisSession({ Sessions: sessionCore.Sessions });
   void [mw, again, token, Made];
 }
+
+import SessionManager = require('session-core/users-session-manager');
+import { makeSessionManagerClass } from 'session-core-driver';
+
+export function sessionManagerCjs(): void {
+  const options: SessionManager.SessionManagerOptions = {};
+  const SM = new SessionManager(options);
+  const viaName = new SessionManager.SessionManager();
+  const viaDefault = new SessionManager.default();
+  const details: SessionManager.SessionDetails | false = SM.getSessionDetails(SM.loadNewSession('Luca'));
+  const Made: driver.SessionManagerConstructor = makeSessionManagerClass(sessionCore.SessionsSync);
+  void [viaName, viaDefault, details, Made];
+}

@@ -73,3 +73,35 @@ export async function jwtRedisSessionEsm(session: JwtSession): Promise<void> {
   // @ts-expect-error only HS256, HS384, HS512 and RS256
   JWTRedisSession({ client: 'redis://h', secret: 's', algorithm: 'none' });
 }
+
+import DefaultSessionManager, { SessionManager, type SessionDetails, type SessionManagerOptions } from 'session-core/users-session-manager';
+import { makeSessionManagerClass, type SessionManagerConstructor } from 'session-core-driver';
+
+export function sessionManagerEsm(): void {
+  const options: SessionManagerOptions = { clock: () => 0 };
+  const SM: SessionManager = new SessionManager(options);
+  const same: SessionManager = new DefaultSessionManager();
+  const ok: boolean = SM.setSessionTimeOut(3000);
+  const timeout: number = SM.getSessionTimeOut();
+  const key: string = SM.loadNewSession('Luca');
+  SM.addSession('Fabio');
+  SM.setSessionData(key, { actions: ['logged in'] });
+  const data: unknown = SM.getSessionData(key);
+  SM.restartSessionTimer(key);
+  const details: SessionDetails | false = SM.getSessionDetails(key);
+  const users: string[] = SM.getLoggedUsers();
+  SM.initSocketReference({});
+  SM.initSocketReferences({});
+  const io: unknown = SM.getSocketReference();
+  SM.sendLogoutMessage(key);
+  const active: boolean = SM.checkSessionStatus(key);
+  const name: string | false = SM.getUsernameFromSessionKey(key);
+  SM.deleteSession(key);
+  SM.deleteAllSessions();
+  SM.on('notifyClientToLogout', (server, k: string) => void [server, k]);
+  SM.on('sessionCreated', (k: string) => void k);
+  const Made: SessionManagerConstructor = makeSessionManagerClass(SessionsSync);
+  void [same, ok, timeout, data, details, users, io, active, name, Made];
+  // @ts-expect-error the key is a string
+  SM.deleteSession(42);
+}
