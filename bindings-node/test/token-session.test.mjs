@@ -77,6 +77,8 @@ describe('session-core/token-session', () => {
     assert.deepEqual(await viaCallback((cb) => ts.destroy(sessionId, cb)), [null, true]);
     assert.equal(await ts.get(sessionId), null);
     assert.equal(await ts.destroy(sessionId), false);
+    const [missing] = await viaCallback((cb) => ts.destroy(cb));
+    assert.deepEqual([missing.name, missing.field], ['missingParameter', 'token'], 'destroy(callback): no sid is the error');
   });
 
   test('regenerate(sid[, session], callback): a new sid with the same data; the old one is dead', async () => {
@@ -90,6 +92,8 @@ describe('session-core/token-session', () => {
     const again = await ts.regenerate(newSid, { ignored: true });
     assert.deepEqual(await ts.get(again), { a: 1 });
     assert.equal(await ts.regenerate(newSid), null);
+    const [missing] = await viaCallback((cb) => ts.regenerate(cb));
+    assert.equal(missing.field, 'token', 'regenerate(callback): no sid is the error');
   });
 
   test('touch and the TTL: expiry slides with use and follows the injected clock', async () => {

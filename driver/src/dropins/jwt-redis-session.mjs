@@ -95,11 +95,19 @@ function settingsOf(options, source) {
 function tokenOf(req, s) {
   const fromBody = req.body?.[s.requestArg];
   if (typeof fromBody === 'string' && fromBody !== '') return fromBody;
-  const query = req.query ?? Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
-  const fromQuery = query?.[s.requestArg];
+  const fromQuery = (req.query ?? queryOf(req.url))?.[s.requestArg];
   if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
   const fromHeader = req.headers?.[s.header];
   return typeof fromHeader === 'string' && fromHeader !== '' ? fromHeader : null;
+}
+
+/** The query string of a bare node:http request (no framework parsed it): `{}` if none. */
+function queryOf(url) {
+  try {
+    return Object.fromEntries(new URL(url ?? '/', 'http://localhost').searchParams);
+  } catch {
+    return {};
+  }
 }
 
 /** The core's `ip` (1 to 39 characters) from the request. */

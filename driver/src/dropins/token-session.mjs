@@ -90,6 +90,8 @@ export function makeTokenSessionClass(Sessions) {
 
     /** Ends the session: true if there was one. */
     destroy(sid, callback) {
+      // destroy(callback), as token-session's README writes it: the missing sid is the error.
+      if (typeof sid === 'function') return this.destroy(undefined, sid);
       return answer(
         this.#sessions.kill({ app: this.#app, token: sid }).then((r) => r.kill > 0),
         callback,
@@ -98,6 +100,8 @@ export function makeTokenSessionClass(Sessions) {
 
     /** A new session ID for the same session (the old one dies at once), or null. */
     regenerate(sid, session, callback) {
+      // regenerate(callback), as token-session's README writes it: the missing sid is the error.
+      if (typeof sid === 'function') return this.regenerate(undefined, undefined, sid);
       if (typeof session === 'function') return this.regenerate(sid, undefined, session);
       return answer(
         this.#sessions.regenerate({ app: this.#app, token: sid }).then((r) => (r === null ? null : r.token)),

@@ -234,6 +234,9 @@ describe('session-core/jwt-redis-session options', () => {
 
   test('create, update, reload and destroy return Promises without a callback; CommonJS has the same factory', async () => {
     const mw = JWTRedisSession({ client: new Sessions(), secret: SECRET });
+    const odd = { headers: {}, url: 'http://[', socket: {} };
+    await new Promise((resolve) => mw(odd, {}, resolve));
+    assert.equal(odd.session.id, undefined, 'a bare request with an unparsable URL: no session, no throw');
     const req = { headers: {}, url: '/', socket: { remoteAddress: '10.0.0.1' } };
     await new Promise((resolve) => mw(req, {}, resolve));
     req.session.count = 1;
