@@ -1,8 +1,10 @@
 // session-core for Node.js (CommonJS): the same API as index.mjs.
 'use strict';
 const { EventEmitter } = require('node:events');
-const { makeSessionsClass, MapStore, SessionError } = require('session-core-driver');
+const { makeSessionsClass, makeSessionsSyncClass, MapStore, SessionError } = require('session-core-driver');
 
-const Sessions = makeSessionsClass(require('./backend.cjs'), { EventEmitter });
+const backend = require('./backend.cjs');
+const Sessions = makeSessionsClass(backend, { EventEmitter });
+const SessionsSync = makeSessionsSyncClass(backend, { EventEmitter });
 
-module.exports = { Sessions, MapStore, SessionError, default: Sessions };
+module.exports = { Sessions, SessionsSync, MapStore, SessionError, default: Sessions };

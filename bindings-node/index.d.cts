@@ -5,6 +5,8 @@ import type * as D from 'session-core-driver' with { 'resolution-mode': 'import'
 
 /** A Sessions is an EventEmitter of node:events ('created', 'destroyed', 'expired', 'error'). */
 type NodeSessions = D.Sessions & EventEmitter;
+/** A SessionsSync is one too, with the same events. */
+type NodeSessionsSync = D.SessionsSync & EventEmitter;
 
 /** What `require('session-core')` returns. */
 declare const sessionCore: {
@@ -13,6 +15,8 @@ declare const sessionCore: {
    * or `new Sessions({ store })` for a store written in JavaScript.
    */
   Sessions: D.SessionsConstructor<NodeSessions>;
+  /** The methods of Sessions returning values instead of Promises, on the embedded memory store. */
+  SessionsSync: D.SessionsSyncConstructor<NodeSessionsSync>;
   MapStore: typeof D.MapStore;
   SessionError: typeof D.SessionError;
   /** The same as `Sessions`. */
@@ -21,6 +25,8 @@ declare const sessionCore: {
 
 declare namespace sessionCore {
   type Sessions = NodeSessions;
+  type SessionsSync = NodeSessionsSync;
+  type SessionsSyncOptions = D.SessionsSyncOptions;
   type MapStore = D.MapStore;
   type SessionError = D.SessionError;
   type ApplyResult = D.ApplyResult;

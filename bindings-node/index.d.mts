@@ -3,7 +3,7 @@
 // index.d.ts when run without `--dts`; neither is a file of the package's `exports`), and
 // tests/docs/types.test.mjs type-checks a consumer of every export against it.
 import type { EventEmitter } from 'node:events';
-import type { Sessions as SessionsInstance, SessionsConstructor } from 'session-core-driver';
+import type { Sessions as SessionsInstance, SessionsConstructor, SessionsSync as SessionsSyncInstance, SessionsSyncConstructor } from 'session-core-driver';
 
 export type {
   ApplyResult,
@@ -21,6 +21,7 @@ export type {
   SessionData,
   SessionEvent,
   SessionsOptions,
+  SessionsSyncOptions,
   SetOptions,
   SetTtlOptions,
   Store,
@@ -38,4 +39,10 @@ export { MapStore, SessionError } from 'session-core-driver';
 export declare const Sessions: SessionsConstructor<Sessions>;
 /** A Sessions is an EventEmitter of node:events ('created', 'destroyed', 'expired', 'error'). */
 export type Sessions = SessionsInstance & EventEmitter;
+/**
+ * SessionsSync: the methods of Sessions returning values instead of Promises, on the
+ * embedded memory store. An EventEmitter of node:events, with the events of Sessions.
+ */
+export declare const SessionsSync: SessionsSyncConstructor<SessionsSync>;
+export type SessionsSync = SessionsSyncInstance & EventEmitter;
 export default Sessions;

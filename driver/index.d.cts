@@ -9,6 +9,9 @@ declare const driver: {
   compareMembers: typeof D.compareMembers;
   makeSessionsClass: typeof D.makeSessionsClass;
   makeRedisSessionsClass: typeof D.makeRedisSessionsClass;
+  makeSessionsSyncClass: typeof D.makeSessionsSyncClass;
+  makeTokenSessionClass: typeof D.makeTokenSessionClass;
+  makeSessionManagerClass: typeof D.makeSessionManagerClass;
 };
 
 declare namespace driver {
@@ -47,6 +50,13 @@ declare namespace driver {
   type Sessions = D.Sessions;
   type SessionsConstructor<S extends D.Sessions = D.Sessions> = D.SessionsConstructor<S>;
   type SessionsOptions = D.SessionsOptions;
+  type SessionsSync = D.SessionsSync;
+  type SessionManager = D.SessionManager;
+  type SessionManagerConstructor<M extends D.SessionManager = D.SessionManager> = D.SessionManagerConstructor<M>;
+  type SessionManagerOptions = D.SessionManagerOptions;
+  type SessionDetails = D.SessionDetails;
+  type SessionsSyncConstructor<S extends D.SessionsSync = D.SessionsSync> = D.SessionsSyncConstructor<S>;
+  type SessionsSyncOptions = D.SessionsSyncOptions;
   type SetOptions = D.SetOptions;
   type SetTtlOptions = D.SetTtlOptions;
   type Store = D.Store;
@@ -54,5 +64,11 @@ declare namespace driver {
   type StoreReply = D.StoreReply;
   type SweepOptions = D.SweepOptions;
   type TokenOptions = D.TokenOptions;
+  type TokenSession = D.TokenSession;
+  type TokenSessionCallback<T> = D.TokenSessionCallback<T>;
+  type TokenSessionConstructor = D.TokenSessionConstructor;
+  type TokenSessionData = D.TokenSessionData;
+  type TokenSessionOptions = D.TokenSessionOptions;
+  type TokenSessionResult = D.TokenSessionResult;
 }
 export = driver;

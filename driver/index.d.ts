@@ -491,3 +491,181 @@ export declare function makeRedisSessionsClass(
   sessions: SessionsConstructor,
   connect?: (connection: RedisConnection) => RedisReach,
 ): RedisSessionsConstructor;
+
+// ---- SessionsSync --------------------------------------------------------------------------
+
+/** The options of `SessionsSync`: those of `Sessions` without a store (embedded only). */
+export interface SessionsSyncOptions {
+  /** The clock, in milliseconds since the epoch (default `Date.now`): tests move it. */
+  clock?: () => number;
+  /** The key prefix (the memory store keeps structured keys, so it changes nothing there). */
+  namespace?: string;
+  /** 0 turns automatic sweeping off; otherwise the store sweeps in small steps inside calls. */
+  wipe?: number;
+  /** false turns automatic sweeping off. */
+  autoSweep?: boolean;
+  /** Refused: SessionsSync runs on the embedded memory store only. */
+  store?: never;
+  /** Refused: SessionsSync runs on the embedded memory store only. */
+  redis?: never;
+}
+
+/**
+ * The methods of `Sessions`, returning their results (and throwing their `SessionError`s)
+ * instead of Promises, on the embedded memory store. Same answers, errors and events.
+ */
+export interface SessionsSync extends Emitter<SessionsEvents> {
+  create(options: CreateOptions): { token: string };
+  get(options: TokenOptions): Session | null;
+  set(options: SetOptions): Session | null;
+  touch(options: TokenOptions): Session | null;
+  setTtl(options: SetTtlOptions): Session | null;
+  regenerate(options: TokenOptions): { token: string } | null;
+  kill(options: KillOptions): { kill: number };
+  activity(options: DeltaOptions): { activity: number };
+  soapp(options: DeltaOptions & PageOptions): Listing;
+  soid(options: IdOptions & PageOptions): Listing;
+  killsoid(options: IdOptions): { kill: number };
+  killall(options: { app: string }): { kill: number };
+  sweep(options?: SweepOptions): { swept: number; more: boolean };
+  /** "PONG". */
+  ping(): 'PONG';
+  /** Nothing to close. */
+  quit(): void;
+}
+
+/** A `SessionsSync` class (`S`: what its instances are, e.g. `SessionsSync & EventEmitter` in Node). */
+export interface SessionsSyncConstructor<S extends SessionsSync = SessionsSync> {
+  new (options?: SessionsSyncOptions): S;
+  readonly prototype: S;
+}
+
+/** The `SessionsSync` class over a backend's embedded engine (`options.EventEmitter` as for `makeSessionsClass`). */
+export declare function makeSessionsSyncClass(
+  backend: Pick<Backend, 'NativeSessions' | 'NativeSweepPlan'>,
+  options?: MakeSessionsOptions,
+): SessionsSyncConstructor;
+
+// ---- token-session -------------------------------------------------------------------------
+
+/** A token-session session's data: any JSON value under each key. */
+export type TokenSessionData = Record<string, unknown>;
+
+/** What `new` and `newWttl` give. */
+export interface TokenSessionResult {
+  /** The session ID: the core's 64-character token. */
+  sessionId: string;
+  /** The data as stored (a JSON round trip of what was given). */
+  data: TokenSessionData;
+}
+
+/** A Node-style callback. */
+export type TokenSessionCallback<T> = (err: Error | null, result?: T) => void;
+
+export interface TokenSessionOptions {
+  /** Names the session's owner (the core's user id, listed by `soid`); IDs are always the core's tokens. */
+  genid?: (req?: unknown) => string;
+  /** Accepted; every read slides the expiry (as with the default, true). */
+  autoTouch?: boolean;
+  /** A session-core `Sessions` (any store: `new Sessions({ redis: url })`...), or a store with `apply(batch)`. Default: the embedded memory store. */
+  store?: Sessions | Store;
+  /** The TTL of new sessions in seconds, 10–31536000 (default 7200). */
+  ttl?: number;
+  /** The core's app name (default "token-session"). */
+  app?: string;
+}
+
+/** token-session 1.0's class: each method takes a callback, or returns a Promise without one. */
+export interface TokenSession {
+  /** The `Sessions` underneath. */
+  readonly sessions: Sessions;
+  'new'(data: TokenSessionData | undefined, callback: TokenSessionCallback<TokenSessionResult>): void;
+  'new'(data?: TokenSessionData): Promise<TokenSessionResult>;
+  newWttl(data: TokenSessionData | undefined, ttl: number, callback: TokenSessionCallback<TokenSessionResult>): void;
+  newWttl(data: TokenSessionData | undefined, ttl: number): Promise<TokenSessionResult>;
+  get(sid: string, callback: TokenSessionCallback<TokenSessionData | null>): void;
+  get(sid: string): Promise<TokenSessionData | null>;
+  getNtouch(sid: string, callback: TokenSessionCallback<TokenSessionData | null>): void;
+  getNtouch(sid: string): Promise<TokenSessionData | null>;
+  set(sid: string, data: TokenSessionData, callback: TokenSessionCallback<boolean>): void;
+  set(sid: string, data: TokenSessionData): Promise<boolean>;
+  setWttl(sid: string, data: TokenSessionData, ttl: number, callback: TokenSessionCallback<boolean>): void;
+  setWttl(sid: string, data: TokenSessionData, ttl?: number): Promise<boolean>;
+  destroy(sid: string, callback: TokenSessionCallback<boolean>): void;
+  destroy(sid: string): Promise<boolean>;
+  regenerate(sid: string, callback: TokenSessionCallback<string | null>): void;
+  regenerate(sid: string, session: unknown, callback: TokenSessionCallback<string | null>): void;
+  regenerate(sid: string, session?: unknown): Promise<string | null>;
+  touch(sid: string, callback: TokenSessionCallback<boolean>): void;
+  touch(sid: string, session: unknown, callback: TokenSessionCallback<boolean>): void;
+  touch(sid: string, session?: unknown): Promise<boolean>;
+}
+
+export interface TokenSessionConstructor {
+  new (options?: TokenSessionOptions): TokenSession;
+  readonly prototype: TokenSession;
+}
+
+/** The token-session class over a binding's `Sessions`. */
+export declare function makeTokenSessionClass(sessions: SessionsConstructor): TokenSessionConstructor;
+
+// ---- users-session-manager -----------------------------------------------------------------
+
+export interface SessionManagerOptions {
+  /** The clock in ms since the epoch (default `Date.now`): tests move it. */
+  clock?: () => number;
+}
+
+/** What `getSessionDetails` gives. */
+export interface SessionDetails {
+  username: string;
+  /** When the session was created (ms since the epoch, by the clock). */
+  createdAt: number;
+  data: unknown;
+}
+
+export type SessionManagerEvents = {
+  sessionCreated: [key: string];
+  sessionDeleted: [key: string];
+  activeUserDeleted: [key: string];
+  notifyClientToLogout: [io: unknown, key: string];
+  [event: string]: unknown[];
+};
+
+/**
+ * users-session-manager's singleton: synchronous methods over `SessionsSync`. Events:
+ * `sessionCreated`, `sessionDeleted` and `activeUserDeleted` (key), and on expiry
+ * `notifyClientToLogout` (io, key) first.
+ */
+export interface SessionManager extends Emitter<SessionManagerEvents> {
+  setSessionTimeOut(sessionTimeout: number): boolean;
+  getSessionTimeOut(): number;
+  getLoggedUsers(): string[];
+  initSocketReference(ioRef: unknown): boolean;
+  initSocketReferences(ioRef: unknown): boolean;
+  getSocketReference(): unknown;
+  loadNewSession(username: string): string;
+  addSession(username: string): string;
+  setSessionData(key: string, data: unknown): boolean;
+  getSessionData(key: string): unknown;
+  restartSessionTimer(key: string): boolean;
+  getSessionDetails(key: string): SessionDetails | false;
+  deleteSession(key: string): boolean;
+  deleteAllSessions(): boolean;
+  sendLogoutMessage(key: string): boolean;
+  checkSessionStatus(key: string): boolean;
+  getUsernameFromSessionKey(key: string | undefined): string | false;
+}
+
+/** The singleton's class (`M`: what its instance is, e.g. `SessionManager & EventEmitter` in Node). */
+export interface SessionManagerConstructor<M extends SessionManager = SessionManager> {
+  /** The singleton: the first call creates it (with `options`), later ones return it. */
+  new (options?: SessionManagerOptions): M;
+  readonly prototype: M;
+}
+
+/** users-session-manager's class over a binding's `SessionsSync` (its own singleton; `options.EventEmitter` as for `makeSessionsClass`). */
+export declare function makeSessionManagerClass(
+  sessionsSync: SessionsSyncConstructor<any>,
+  options?: MakeSessionsOptions,
+): SessionManagerConstructor;

@@ -14,7 +14,7 @@
 // - Map: the floor. A Map of plain objects, read or updated in place: no validation, no
 //   expiry, no indexes, no copies.
 import { randomBytes } from 'node:crypto';
-import { Sessions } from 'session-core';
+import { Sessions, SessionsSync } from 'session-core';
 import session from 'express-session';
 
 const N = 10_000;
@@ -31,6 +31,13 @@ const sc = new Sessions();
 const scTokens = [];
 for (let i = 0; i < N; i++) {
   scTokens.push((await sc.create({ app: APP, id: `user${i >> 1}`, ip: '192.168.1.10', d: data() })).token);
+}
+
+// ---- session-core, SessionsSync (same engine, values instead of Promises) ----
+const scSync = new SessionsSync();
+const syncTokens = [];
+for (let i = 0; i < N; i++) {
+  syncTokens.push(scSync.create({ app: APP, id: `user${i >> 1}`, ip: '192.168.1.10', d: data() }).token);
 }
 
 // ---- express-session MemoryStore ----
@@ -159,3 +166,38 @@ console.log(
   `\ntarget: every op at least ${TARGET}× express-session's MemoryStore, at 1 and 64 in flight: ` +
     (misses.length === 0 ? 'met' : `NOT met for ${misses.join(', ')}`),
 );
+
+// ---- SessionsSync against Sessions: the same engine; one call at a time ----
+// Sessions' calls are awaited one after the other (as one request handler); SessionsSync's
+// are plain calls in a loop (as code that cannot await). Same rounds, interleaved.
+function measureSync(op, ms) {
+  let n = 0;
+  const t0 = performance.now();
+  const end = t0 + ms;
+  while (performance.now() < end) {
+    for (let i = 0; i < 50; i++) op(n++);
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+const syncOps = {
+  get: () => scSync.get({ app: APP, token: syncTokens[next()] }),
+  set: (v) => scSync.set({ app: APP, token: syncTokens[next()], d: { cart: v } }),
+};
+const syncResults = { get: { sync: [], async: [] }, set: { sync: [], async: [] } };
+for (const op of ['get', 'set']) measureSync(syncOps[op], 100); // warm up
+for (let round = 0; round < ROUNDS; round++) {
+  for (const op of ['get', 'set']) {
+    syncResults[op].sync.push(measureSync(syncOps[op], ROUND_MS));
+    syncResults[op].async.push(await measure(contenders['session-core'][op], 1, ROUND_MS));
+  }
+}
+console.log('\n| op | SessionsSync | Sessions (awaited) | SessionsSync ÷ Sessions |');
+console.log('|---|---:|---:|---:|');
+const slower = [];
+for (const op of ['get', 'set']) {
+  const sync = median(syncResults[op].sync);
+  const async = median(syncResults[op].async);
+  if (sync < async) slower.push(op);
+  console.log(`| ${op} | ${fmt(sync)} | ${fmt(async)} | ${ratio(sync / async)} |`);
+}
+console.log(`\ntarget: SessionsSync at least as fast as Sessions: ${slower.length === 0 ? 'met' : `NOT met for ${slower.join(', ')}`}`);

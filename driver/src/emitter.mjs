@@ -110,6 +110,18 @@ export class Emitter {
   }
 }
 
+/**
+ * The class a driver class extends: `options.EventEmitter` (the Node entries pass node:events'
+ * EventEmitter, so that their instances stay `instanceof EventEmitter`), or `Emitter`.
+ */
+export function emitterBase(options) {
+  const Base = options?.EventEmitter ?? Emitter;
+  if (typeof Base !== 'function' || typeof Base.prototype?.emit !== 'function' || typeof Base.prototype.listenerCount !== 'function') {
+    throw new TypeError('options.EventEmitter must be an event emitter class (with emit and listenerCount)');
+  }
+  return Base;
+}
+
 function describe(value) {
   if (typeof value === 'string') return `'${value}'`;
   try {

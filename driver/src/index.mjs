@@ -11,9 +11,15 @@
 //   js-store.mjs        the loop that runs an operation against a store written in JS
 //   map-store.mjs       MapStore, the reference store, and compareMembers
 //   redis-sessions.mjs  the redis-sessions compatibility shell
+//   embedded.mjs        the embedded engine's operations, answered at once
 //   sessions.mjs        the Sessions class over a backend
+//   sessions-sync.mjs   SessionsSync: the same methods returning values (embedded store)
+//   dropins/            token-session, users-session-manager and jwt-redis-session stand-ins
 export { Emitter } from './emitter.mjs';
 export { SessionError } from './errors.mjs';
 export { compareMembers, MapStore } from './map-store.mjs';
 export { makeRedisSessionsClass } from './redis-sessions.mjs';
 export { makeSessionsClass } from './sessions.mjs';
+export { makeSessionsSyncClass } from './sessions-sync.mjs';
+export { makeTokenSessionClass } from './dropins/token-session.mjs';
+export { makeSessionManagerClass } from './dropins/session-manager.mjs';

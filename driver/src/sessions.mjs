@@ -27,14 +27,15 @@
 // it runs on any JavaScript runtime (Node, Deno, Bun, browsers, workerd without
 // `nodejs_compat`): the class Sessions extends is the driver's own Emitter, unless the caller
 // hands in another (the Node entries pass node:events' EventEmitter).
-import { Emitter } from './emitter.mjs';
+import { emitterBase } from './emitter.mjs';
 import { describe, storeError } from './errors.mjs';
-import { listened, settle } from './events.mjs';
+import { settle } from './events.mjs';
 import { checkStore, runOnStore } from './js-store.mjs';
-import { dataJson, isObject, optionsJson, secondsArg } from './json.mjs';
+import { embeddedCall, embeddedCreate, embeddedOnToken, embeddedSet } from './embedded.mjs';
+import { optionsJson } from './json.mjs';
 import { KeyedQueue } from './queue.mjs';
 import { InCallSweeper, SweepTimer, sweepsInCalls, wipeSetting } from './sweep.mjs';
-import { readTyped, typedOut } from './typed.mjs';
+import { typedOut } from './typed.mjs';
 
 /**
  * A remote engine's call failed outright (its answers carry the operation's errors, so this
@@ -55,10 +56,7 @@ export function makeSessionsClass(backend, options = {}) {
   for (const name of ['NativeSessions', 'NativeOp', 'NativeSweepPlan', 'NativeSweepTick']) {
     if (typeof backend[name] !== 'function') throw new TypeError(`the backend has no ${name}`);
   }
-  const Base = options?.EventEmitter ?? Emitter;
-  if (typeof Base !== 'function' || typeof Base.prototype?.emit !== 'function' || typeof Base.prototype.listenerCount !== 'function') {
-    throw new TypeError('options.EventEmitter must be an event emitter class (with emit and listenerCount)');
-  }
+  const Base = emitterBase(options);
 
   class Sessions extends Base {
     #native = null;
@@ -68,7 +66,8 @@ export function makeSessionsClass(backend, options = {}) {
     #timer = null;
     /** In-call sweeping through the JS store (null for the other engines). */
     #inCalls = null;
-    #clock;
+    /** The clock, as a number of milliseconds. */
+    #now;
     #namespace;
     #queue = new KeyedQueue();
     /** Where typed calls put their answer's numbers (see typed.mjs). */
@@ -93,7 +92,7 @@ export function makeSessionsClass(backend, options = {}) {
       if (typeof clock !== 'function') throw new TypeError('options.clock must be a function');
       const namespace = o.namespace ?? 'rs';
       if (typeof namespace !== 'string') throw new TypeError('options.namespace must be a string');
-      this.#clock = clock;
+      this.#now = () => +clock();
       this.#namespace = namespace;
       const wipe = wipeSetting(o);
       const remote = openRemote === undefined ? undefined : openRemote(o);
@@ -126,27 +125,12 @@ export function makeSessionsClass(backend, options = {}) {
 
     create(options) {
       const n = this.#native;
-      if (n !== null && typeof options === 'object' && options !== null) {
-        const { app, id, ip, d } = options;
-        const noResave = options.no_resave;
-        const ttl = secondsArg(options.ttl);
-        const lifetime = secondsArg(options.lifetime);
-        if (
-          typeof app === 'string' &&
-          typeof id === 'string' &&
-          typeof ip === 'string' &&
-          ttl !== undefined &&
-          lifetime !== undefined &&
-          (d === undefined || isObject(d)) &&
-          (noResave === undefined || typeof noResave === 'boolean')
-        ) {
-          const data = d === undefined ? '' : dataJson(d);
-          const out = this.#out;
-          const now = this.#now();
-          return readTyped(n.create(app, id, ip, ttl, data, noResave === true, lifetime, now, listened(this), out), out, this);
-        }
+      if (n === null) return this.#call('create', options);
+      try {
+        return Promise.resolve(embeddedCreate(n, options, this.#now, this, this.#out));
+      } catch (e) {
+        return Promise.reject(e);
       }
-      return this.#call('create', options);
     }
 
     get(options) {
@@ -155,14 +139,12 @@ export function makeSessionsClass(backend, options = {}) {
 
     set(options) {
       const n = this.#native;
-      if (n !== null && typeof options === 'object' && options !== null) {
-        const { app, token, d } = options;
-        if (typeof app === 'string' && typeof token === 'string' && isObject(d)) {
-          const out = this.#out;
-          return readTyped(n.set(app, token, dataJson(d), this.#now(), listened(this), out), out, this);
-        }
+      if (n === null) return this.#call('set', options);
+      try {
+        return Promise.resolve(embeddedSet(n, options, this.#now, this, this.#out));
+      } catch (e) {
+        return Promise.reject(e);
       }
-      return this.#call('set', options);
     }
 
     touch(options) {
@@ -252,31 +234,22 @@ export function makeSessionsClass(backend, options = {}) {
       }
     }
 
-    #now() {
-      return +this.#clock();
-    }
-
-    /** `get`, `touch` or `regenerate` on the fast path when the caller gave strings. */
+    /** `get`, `touch` or `regenerate` (the embedded engine's typed path when it can). */
     #onToken(op, options) {
       const n = this.#native;
-      if (n !== null && typeof options === 'object' && options !== null) {
-        const { app, token } = options;
-        if (typeof app === 'string' && typeof token === 'string') {
-          const out = this.#out;
-          return readTyped(n[op](app, token, this.#now(), listened(this), out), out, this);
-        }
+      if (n === null) return this.#call(op, options);
+      try {
+        return Promise.resolve(embeddedOnToken(n, op, options, this.#now, this, this.#out));
+      } catch (e) {
+        return Promise.reject(e);
       }
-      return this.#call(op, options);
     }
 
     #call(op, options) {
       try {
+        // The embedded engine: one native call runs the whole operation.
+        if (this.#native !== null) return Promise.resolve(embeddedCall(this.#native, op, options, this.#now, this));
         const input = optionsJson(options);
-        if (this.#native !== null) {
-          // The fast path: one native call runs the whole operation.
-          const answer = JSON.parse(this.#native.call(op, input, this.#now()));
-          return Promise.resolve(settle(this, answer));
-        }
         if (this.#remote !== null) {
           // The same over the network: one native call, answered by a Promise.
           const answer = this.#remote.call(op, input, this.#now());

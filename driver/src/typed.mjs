@@ -14,12 +14,13 @@ export function typedOut() {
 /**
  * The result of a typed call, from its text and `out`: `out[0]` says what the text is.
  * 0: null; 1: a session, as its numbers in `out` and one text of id, ip and d; 2: a token;
- * 3: a whole answer (an error, or events somebody listens to), settled on `emitter`.
+ * 3: a whole answer (an error, or events somebody listens to), settled on `emitter` (an
+ * error answer throws).
  */
-export function readTyped(text, out, emitter) {
+export function typedValue(text, out, emitter) {
   switch (out[0]) {
     case 0:
-      return Promise.resolve(null);
+      return null;
     case 1: {
       const a = out[5];
       const b = a + out[6];
@@ -27,15 +28,11 @@ export function readTyped(text, out, emitter) {
       const flags = out[7];
       if (flags & 2) s.d = JSON.parse(text.slice(b));
       if (flags & 1) s.no_resave = true;
-      return Promise.resolve(s);
+      return s;
     }
     case 2:
-      return Promise.resolve({ token: text });
+      return { token: text };
     default:
-      try {
-        return Promise.resolve(settle(emitter, JSON.parse(text)));
-      } catch (e) {
-        return Promise.reject(e);
-      }
+      return settle(emitter, JSON.parse(text));
   }
 }

@@ -12,7 +12,7 @@ function invalid(field, message) {
 }
 
 /** Whether `v` looks like a Sessions instance (duck-typed: any binding's class will do). */
-function isSessions(v) {
+export function isSessions(v) {
   return typeof v === 'object' && v !== null && typeof v.get === 'function' && typeof v.create === 'function' && typeof v.set === 'function';
 }
 

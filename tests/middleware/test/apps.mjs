@@ -61,7 +61,8 @@ async function honoApp(options) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => closeServer(server) };
 }
 
-function closeServer(server) {
+/** Closes a node:http server and its keep-alive connections. */
+export function closeServer(server) {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections?.();
