@@ -32,6 +32,8 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    // First of all, so that no signal meets the default action (see `shutdown_signal`).
+    let shutdown = shutdown_signal();
     let test_clock = TestClock(config.test_clock.then(|| ManualClock::new(0)));
     if test_clock.0.is_some() {
         eprintln!("session-core-server: --test-clock is on; clients set the time. Tests only!");
@@ -73,7 +75,6 @@ async fn serve(config: Config) -> Result<(), String> {
             .as_ref()
             .map(|t| session_core::rest::Auth::new(&t.0)),
     });
-    let shutdown = shutdown_signal();
     let addr = std::net::SocketAddr::new(config.bind, config.port);
     let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

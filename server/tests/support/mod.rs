@@ -41,7 +41,8 @@ impl Server {
                 .unwrap_or_else(|| panic!("the server exited before listening: {:?}", log))
                 .unwrap();
             log.lock().unwrap().push(line.clone());
-            if let Some(rest) = line.split("listening on ").nth(1) {
+            // The line that says the server is ready (not the warning that also says "listening on").
+            if let Some(rest) = line.split("session-core-server listening on ").nth(1) {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
         };
