@@ -7,6 +7,7 @@
 import { SignJWT, exportJWK, importJWK, importPKCS8, jwtVerify } from 'jose';
 import { SessionError } from '../errors.mjs';
 import { makeSessionsSource } from '../middleware/options.mjs';
+import { clientIp } from '../middleware/request-session.mjs';
 import { answer, decodeData, encodeData, isSessions } from './values.mjs';
 
 const ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256'];
@@ -108,13 +109,6 @@ function queryOf(url) {
   } catch {
     return {};
   }
-}
-
-/** The core's `ip` (1 to 39 characters) from the request. */
-function clientIp(req) {
-  const ip = req.socket?.remoteAddress;
-  if (typeof ip !== 'string' || ip === '') return 'unknown';
-  return ip.length > 39 ? ip.slice(0, 39) : ip;
 }
 
 /** The session data of `session`: its own fields but functions and the JWT's. */
@@ -271,7 +265,7 @@ export function makeJwtRedisSession(binding) {
   return function JWTRedisSession(options) {
     const s = settingsOf(options, source);
     return function jwtRedisSession(req, _res, next) {
-      const session = new JwtSession(s, clientIp(req));
+      const session = new JwtSession(s, clientIp(req.socket?.remoteAddress));
       req[s.requestKey] = session;
       const token = tokenOf(req, s);
       if (token === null) return next();

@@ -29,8 +29,8 @@ const MAX_UA = 512;
 /** Whether `key` is one of the reserved keys of `d`. */
 export const isReserved = (key) => key.length === 5 && (key === AT || key === UA || key === IP);
 
-/** The core's `ip`: 1 to 39 characters. */
-function clientIp(ip) {
+/** The core's `ip` (1 to 39 characters) from a request's address: 'unknown' without one. */
+export function clientIp(ip) {
   if (typeof ip !== 'string' || ip === '') return 'unknown';
   return ip.length > 39 ? ip.slice(0, 39) : ip;
 }
