@@ -104,10 +104,18 @@ impl Connection {
                         "a cluster needs at least one node URL".into(),
                     ));
                 }
+                // A node that is not a URL is a mistake in the configuration, named as such.
                 let infos: Vec<ConnectionInfo> = nodes
                     .iter()
-                    .map(|n| n.as_str().into_connection_info())
-                    .collect::<RedisResult<_>>()?;
+                    .map(|n| {
+                        n.as_str().into_connection_info().map_err(|e| {
+                            ConnectError::config(format!(
+                                "the cluster node {:?} is not a Redis URL: {e}",
+                                redact(n)
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
                 let tls = infos.iter().all(is_tls);
                 let mut builder = ClusterClientBuilder::new(infos.iter().cloned())
                     .connection_timeout(config.connect_timeout)
