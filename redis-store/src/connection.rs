@@ -401,12 +401,16 @@ impl Failure {
 /// TLS; `None` for other errors. Never includes the password.
 pub(crate) fn explain(name: &str, user: &str, tls: bool, e: &RedisError) -> Option<Failure> {
     let code = e.code().unwrap_or_default();
-    if code == "NOAUTH" {
+    if code == "NOAUTH" || e.detail().is_some_and(|d| d.contains("NOAUTH")) {
         return Some(Failure::Auth(format!(
             "{name}: it requires a password (NOAUTH), and none was given"
         )));
     }
-    if e.kind() == ErrorKind::AuthenticationFailed || code == "WRONGPASS" {
+    // The cluster client reports a node's refusal as an I/O error that quotes it.
+    let quoted = e
+        .detail()
+        .is_some_and(|d| d.contains("AuthenticationFailed") || d.contains("WRONGPASS"));
+    if e.kind() == ErrorKind::AuthenticationFailed || code == "WRONGPASS" || quoted {
         return Some(Failure::Auth(format!(
             "{name}: it refused the credentials of user {user:?}: a wrong password, an unknown \
              user, or a disabled one (WRONGPASS)"
