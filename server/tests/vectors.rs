@@ -15,7 +15,7 @@ use support::{Server, agent};
 
 /// The Redis behind the server, if any.
 enum Redis {
-    Single(RedisServer),
+    Single(Box<RedisServer>),
     Cluster(Cluster),
 }
 
@@ -273,7 +273,7 @@ fn conformance_vectors_pass_over_http_on_the_memory_store() {
 
 #[test]
 fn conformance_vectors_pass_over_http_on_redis() {
-    run(Some(Redis::Single(RedisServer::start())));
+    run(Some(Redis::Single(Box::new(RedisServer::start()))));
 }
 
 #[test]
