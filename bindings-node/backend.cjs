@@ -114,8 +114,9 @@ function openRemote(options) {
 /**
  * `options.redis`: a URL (`redis://…`, `rediss://…` for TLS), or
  * `{ url, username?, password?, tls? }` where `tls` is `true` or `{ ca?, cert?, key? }` (PEM
- * text or Buffers, as node:tls takes them; `ca` may be an array). `tls` turns a `redis://`
- * URL into `rediss://`. Returns the URL and the addon's settings (`undefined` for none).
+ * text or Buffers, as node:tls takes them; `ca` may be an array); `cluster` (a Redis
+ * Cluster's node URLs) instead of `url`. `tls` turns `redis://` URLs into `rediss://`. Returns the URL (a cluster's first node) and the addon's settings
+ * (`undefined` for none).
  */
 function redisTarget(redis) {
   if (typeof redis === 'string') {
@@ -124,11 +125,15 @@ function redisTarget(redis) {
   }
   if (typeof redis !== 'object' || Array.isArray(redis)) {
     throw new TypeError(
-      "options.redis must be a Redis URL, such as 'redis://127.0.0.1:6379', or { url, username, password, tls }",
+      "options.redis must be a Redis URL, such as 'redis://127.0.0.1:6379', or { url (or cluster), username, password, tls }",
     );
   }
   let { url } = redis;
-  if (typeof url !== 'string' || url === '') {
+  let nodes = clusterNodes(redis);
+  if (nodes !== undefined) {
+    if (url !== undefined && url !== null) throw new TypeError('options.redis.url and options.redis.cluster cannot both be given');
+    url = nodes[0];
+  } else if (typeof url !== 'string' || url === '') {
     throw new TypeError("options.redis.url must be a Redis URL, such as 'rediss://redis.example:6380'");
   }
   const settings = {};
@@ -143,7 +148,8 @@ function redisTarget(redis) {
     if (tls !== true && (typeof tls !== 'object' || Array.isArray(tls))) {
       throw new TypeError('options.redis.tls must be true or { ca, cert, key }');
     }
-    if (/^redis:\/\//i.test(url)) url = `rediss://${url.slice('redis://'.length)}`;
+    url = rediss(url);
+    if (nodes !== undefined) nodes = nodes.map(rediss);
     if (tls !== true) {
       for (const name of ['ca', 'cert', 'key']) {
         const pem = pemText(tls[name], name);
@@ -154,7 +160,43 @@ function redisTarget(redis) {
       }
     }
   }
+  if (nodes !== undefined) settings.cluster = nodes;
   return { url, settings: Object.keys(settings).length > 0 ? settings : undefined };
+}
+
+/** A `redis://` URL as `rediss://` (others as they are). */
+function rediss(url) {
+  return /^redis:\/\//i.test(url) ? `rediss://${url.slice('redis://'.length)}` : url;
+}
+
+/**
+ * `options.redis.cluster`: a Redis Cluster's node URLs (any of its nodes; the client finds
+ * the others), checked here so that a mistake is a TypeError naming the field, not a
+ * `storeError` at the first call. `undefined` when not given.
+ */
+function clusterNodes(redis) {
+  const nodes = redis.cluster;
+  if (nodes === undefined || nodes === null) return undefined;
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    throw new TypeError("options.redis.cluster must be a non-empty array of node URLs, such as ['redis://10.0.0.1:6379']");
+  }
+  return nodes.map((node, i) => {
+    if (typeof node !== 'string' || !isRedisUrl(node)) {
+      throw new TypeError(`options.redis.cluster[${i}] must be a Redis URL, such as 'redis://10.0.0.1:6379', not ${JSON.stringify(node) ?? String(node)}`);
+    }
+    return node;
+  });
+}
+
+/** `redis://host[:port]…` or `rediss://…`, with a host. */
+function isRedisUrl(text) {
+  let u;
+  try {
+    u = new URL(text);
+  } catch {
+    return false;
+  }
+  return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
 }
 
 /** PEM given as text, a Buffer (any Uint8Array), or (for `ca`) an array of them. */
@@ -190,16 +232,33 @@ function redisUrl(connection) {
 /**
  * What redis-sessions' connection options give `new Sessions({ redis })`: the URL of
  * `redisUrl`, with node-redis' TLS material (`options.socket.ca`, `cert`, `key`) when there is
- * some.
+ * some; or, with session-core's `cluster` option, the cluster's nodes.
  */
 function redisConnection(connection) {
-  const url = redisUrl(connection);
   const socket = connection.options?.socket ?? {};
   const tls = {};
   for (const name of ['ca', 'cert', 'key']) {
     if (socket[name] !== undefined && socket[name] !== null) tls[name] = socket[name];
   }
+  if (connection.cluster !== undefined) return clusterConnection(connection, tls);
+  const url = redisUrl(connection);
   return Object.keys(tls).length > 0 ? { url, tls } : url;
+}
+
+/**
+ * The drop-in's `cluster` option as `{ redis: { cluster, ... } }`: `{ host, port }` nodes as
+ * URLs, node-redis' credentials and TLS settings applying to every node.
+ */
+function clusterConnection(connection, tls) {
+  const o = connection.options ?? {};
+  const scheme = { socket: { tls: o.socket?.tls } };
+  const cluster = connection.cluster.map((n) => (typeof n === 'string' ? n : redisUrl({ host: n.host, port: n.port, options: scheme })));
+  const redis = { cluster };
+  if (o.username !== undefined && o.username !== null) redis.username = String(o.username);
+  if (o.password !== undefined && o.password !== null) redis.password = String(o.password);
+  if (Object.keys(tls).length > 0) redis.tls = tls;
+  else if (o.socket?.tls) redis.tls = true;
+  return redis;
 }
 
 module.exports = {

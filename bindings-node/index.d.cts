@@ -40,6 +40,7 @@ declare namespace sessionCore {
   type KillOptions = D.KillOptions;
   type ListedSession = D.ListedSession;
   type RedisOptions = D.RedisOptions;
+  type RedisClusterOptions = D.RedisClusterOptions;
   type Session = D.Session;
   type SessionData = D.SessionData;
   type SessionEvent = D.SessionEvent;

@@ -17,6 +17,7 @@ export type {
   KillOptions,
   ListedSession,
   RedisOptions,
+  RedisClusterOptions,
   Session,
   SessionData,
   SessionEvent,

@@ -39,6 +39,7 @@ declare namespace driver {
   type RedisChannelListener = D.RedisChannelListener;
   type RedisConnection = D.RedisConnection;
   type RedisOptions = D.RedisOptions;
+  type RedisClusterOptions = D.RedisClusterOptions;
   type RedisReach = D.RedisReach;
   type RedisSessionsConstructor<I extends D.RedisSessionsInstance = D.RedisSessionsInstance> = D.RedisSessionsConstructor<I>;
   type RedisSessionsInstance = D.RedisSessionsInstance;

@@ -203,6 +203,8 @@ export declare class MapStore implements Store {
 export interface RedisOptions {
   /** `redis://[username:password@]host:port[/db]`, or `rediss://…` for TLS. */
   url: string;
+  /** Not with `url`: see `RedisClusterOptions`. */
+  cluster?: never;
   /** The user (a Redis 6 ACL user), instead of the URL's. */
   username?: string;
   /** The password, instead of the URL's: it then stays out of URLs that may be logged. */
@@ -222,15 +224,25 @@ export interface RedisOptions {
       };
 }
 
+/**
+ * A Redis Cluster, instead of one server (session-core's napi package only): found through
+ * any of its nodes, with the same credentials and TLS settings for every node.
+ */
+export interface RedisClusterOptions extends Omit<RedisOptions, 'url' | 'cluster'> {
+  /** Node URLs (`redis://host:port`, `rediss://…` for TLS): at least one. */
+  cluster: string[];
+  url?: never;
+}
+
 export interface SessionsOptions {
   /**
    * Sessions in Redis (or Valkey), shared by every process that uses the same Redis:
-   * `redis://[username:password@]host:port[/db]`, `rediss://…` for TLS, or
-   * `{ url, username, password, tls }`. The first call connects (a refused password or
-   * certificate is a `storeError` then). Not with `store`. (session-core's napi package
-   * only.)
+   * `redis://[username:password@]host:port[/db]`, `rediss://…` for TLS,
+   * `{ url, username, password, tls }`, or a Redis Cluster: `{ cluster: [urls], ... }`. The
+   * first call connects (a refused password or certificate is a `storeError` then). Not with
+   * `store`. (session-core's napi package only.)
    */
-  redis?: string | RedisOptions;
+  redis?: string | RedisOptions | RedisClusterOptions;
   /** A store written in JavaScript; without one (or `redis`), the embedded memory store is used. */
   store?: Store;
   /** The clock, in milliseconds since the epoch (default `Date.now`): tests move it. */
@@ -394,6 +406,11 @@ export interface RedisSessionsOptions {
   cachetime?: number;
   /** The most sessions in that cache (default 5000). */
   cachemax?: number;
+  /**
+   * session-core's own: a Redis Cluster's nodes (URLs or `{ host, port }`, at least one),
+   * instead of `host`/`port`/`options.url`; `options`' credentials and TLS apply to each.
+   */
+  cluster?: Array<string | { host: string; port: number }>;
   /** session-core's own: the clock, in milliseconds since the epoch (tests move it). */
   clock?: () => number;
   /** node-redis' options: `url`, or `username`, `password`, `database` with `host`/`port`. */
@@ -410,6 +427,7 @@ export interface RedisSessionsOptions {
 /** What the connect function of the compatibility shell receives. */
 export type RedisConnection =
   | { url: string; options: Record<string, unknown> }
+  | { cluster: Array<string | { host: string; port: number }>; options: Record<string, unknown> }
   | { host: string; port: number; options: Record<string, unknown> };
 
 /** What a pub/sub channel tells the shell's cache. */

@@ -51,7 +51,8 @@ pub struct NativeRedisSessions {
 
 struct Inner {
     config: RedisConfig,
-    /// `host:port/db` from the URL (never the password), for connection errors.
+    /// "Redis at host:port/db" from the URL, or the cluster's nodes (never the password),
+    /// for connection errors.
     address: String,
     state: Mutex<State>,
     /// Held while connecting, so that concurrent first calls share one attempt.
@@ -74,9 +75,13 @@ struct State {
 }
 
 /// Connection settings beyond the URL (`new Sessions({ redis: { url, ... } })`): credentials
-/// that win over the URL's, and TLS material as PEM text.
+/// that win over the URL's, TLS material as PEM text, and a cluster's nodes.
 #[napi(object)]
 pub struct RedisOptions {
+    /// A Redis Cluster, found through these node URLs, instead of the one server at the URL
+    /// (`NativeRedisSessions` only; a channel subscribes on the URL's node, and a cluster
+    /// passes every message on to all its nodes).
+    pub cluster: Option<Vec<String>>,
     /// The user to log in as (an ACL user).
     pub username: Option<String>,
     /// The password.
@@ -111,8 +116,8 @@ impl RedisOptions {
 #[napi]
 impl NativeRedisSessions {
     /// Sessions in the Redis at `url` (`redis://[user:password@]host:port/db`, or
-    /// `rediss://…` for TLS), with every key under `namespace` and the `options` beyond the
-    /// URL. `onDone(key)` is called on the JS thread when answers are ready to `drain()`.
+    /// `rediss://…` for TLS), or in the cluster of `options.cluster`, with every key under
+    /// `namespace` and the `options` beyond the URL. `onDone(key)` is called on the JS thread when answers are ready to `drain()`.
     /// Connects at the first call; the core's in-call sweeping is off (the JS driver sweeps on
     /// a timer).
     #[napi(constructor)]
@@ -128,15 +133,24 @@ impl NativeRedisSessions {
             .weak::<true>()
             .callee_handled::<false>()
             .build()?;
+        let (address, config) = match options.as_ref().and_then(|o| o.cluster.clone()) {
+            Some(nodes) => {
+                let addresses: Vec<String> = nodes.iter().map(|n| address_of(n)).collect();
+                let address = format!("the Redis Cluster at {}", addresses.join(", "));
+                (address, RedisConfig::cluster(nodes))
+            }
+            None => (
+                format!("Redis at {}", address_of(&url)),
+                RedisConfig::new(url),
+            ),
+        };
+        let config = config.namespace(namespace);
         Ok(Self {
             inner: Arc::new(Inner {
-                address: address_of(&url),
-                config: {
-                    let config = RedisConfig::new(url).namespace(namespace);
-                    match options {
-                        Some(options) => options.apply(config),
-                        None => config,
-                    }
+                address,
+                config: match options {
+                    Some(options) => options.apply(config),
+                    None => config,
                 },
                 state: Mutex::new(State::default()),
                 connecting: tokio::sync::Mutex::new(()),
@@ -307,7 +321,7 @@ impl Inner {
             Err(e) => {
                 let failure = Error::store(match e {
                     ConnectError::Redis(e) => {
-                        format!("cannot connect to Redis at {}: {e}", self.address)
+                        format!("cannot connect to {}: {e}", self.address)
                     }
                     config => config.to_string(),
                 });

@@ -53,6 +53,23 @@ function wipeSeconds(wipe) {
   return seconds < 10 ? 10 : seconds;
 }
 
+/**
+ * session-core's `cluster` option (redis-sessions has none): a Redis Cluster's nodes, each a
+ * URL or `{ host, port }`, instead of `host`/`port`/`options.url`; `undefined` when not given.
+ */
+function clusterOption(cluster) {
+  if (cluster === undefined || cluster === null) return undefined;
+  if (!Array.isArray(cluster) || cluster.length === 0) {
+    throw new TypeError('cluster must be a non-empty array of node URLs or { host, port }');
+  }
+  return cluster.map((node, i) => {
+    if (typeof node === 'string' && node !== '') return node;
+    const { host, port } = node ?? {};
+    if (typeof host === 'string' && host !== '' && Number.isInteger(port) && port > 0 && port < 65536) return { host, port };
+    throw new TypeError(`cluster[${i}] must be a node URL or { host, port }`);
+  });
+}
+
 /** Rejects with the engine's error reshaped as redis-sessions shapes errors. */
 function reshape(e) {
   throw rsShaped(e);
@@ -72,8 +89,13 @@ function reshape(e) {
  * - `handleOf(token)`: a token's handle, so that sessions ended by handle (`killsoid`,
  *   `killall`, the wipe) are evicted exactly (without it, by their user).
  *
+ * `connection` is `{ url, options }` or `{ host, port, options }` as redis-sessions takes
+ * them, or, with session-core's `cluster` option, `{ cluster, options }` (each node a URL or
+ * `{ host, port }`).
+ *
  * The constructor connects nowhere. It throws only for a `cachetime`/`cachemax` that
- * redis-sessions' cache refuses, with its TypeError.
+ * redis-sessions' cache refuses, with its TypeError, and for a `cluster` that is not a list
+ * of nodes.
  */
 export function makeRedisSessionsClass(Sessions, connect = noRedis) {
   return class RedisSessions extends Sessions {
@@ -91,9 +113,13 @@ export function makeRedisSessionsClass(Sessions, connect = noRedis) {
 
     constructor(o = {}) {
       const opts = o ?? {};
-      const connection = opts.options?.url
-        ? { url: opts.options.url, options: opts.options }
-        : { host: opts.host ?? '127.0.0.1', port: opts.port ?? 6379, options: opts.options ?? {} };
+      const cluster = clusterOption(opts.cluster);
+      const connection =
+        cluster !== undefined
+          ? { cluster, options: opts.options ?? {} }
+          : opts.options?.url
+            ? { url: opts.options.url, options: opts.options }
+            : { host: opts.host ?? '127.0.0.1', port: opts.port ?? 6379, options: opts.options ?? {} };
       const namespace = String(opts.namespace ?? 'rs');
       const { channel, handleOf, ...reach } = connect(connection) ?? {};
       if (reach.store !== undefined && reach.store !== null) reach.store = sharedStore(reach.store);

@@ -104,10 +104,18 @@ impl Connection {
                         "a cluster needs at least one node URL".into(),
                     ));
                 }
+                // A node that is not a URL is a mistake in the configuration, named as such.
                 let infos: Vec<ConnectionInfo> = nodes
                     .iter()
-                    .map(|n| n.as_str().into_connection_info())
-                    .collect::<RedisResult<_>>()?;
+                    .map(|n| {
+                        n.as_str().into_connection_info().map_err(|e| {
+                            ConnectError::config(format!(
+                                "the cluster node {:?} is not a Redis URL: {e}",
+                                redact(n)
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
                 let tls = infos.iter().all(is_tls);
                 let mut builder = ClusterClientBuilder::new(infos.iter().cloned())
                     .connection_timeout(config.connect_timeout)
@@ -393,12 +401,16 @@ impl Failure {
 /// TLS; `None` for other errors. Never includes the password.
 pub(crate) fn explain(name: &str, user: &str, tls: bool, e: &RedisError) -> Option<Failure> {
     let code = e.code().unwrap_or_default();
-    if code == "NOAUTH" {
+    if code == "NOAUTH" || e.detail().is_some_and(|d| d.contains("NOAUTH")) {
         return Some(Failure::Auth(format!(
             "{name}: it requires a password (NOAUTH), and none was given"
         )));
     }
-    if e.kind() == ErrorKind::AuthenticationFailed || code == "WRONGPASS" {
+    // The cluster client reports a node's refusal as an I/O error that quotes it.
+    let quoted = e
+        .detail()
+        .is_some_and(|d| d.contains("AuthenticationFailed") || d.contains("WRONGPASS"));
+    if e.kind() == ErrorKind::AuthenticationFailed || code == "WRONGPASS" || quoted {
         return Some(Failure::Auth(format!(
             "{name}: it refused the credentials of user {user:?}: a wrong password, an unknown \
              user, or a disabled one (WRONGPASS)"

@@ -93,3 +93,20 @@ async fn sessions_live_across_a_three_master_cluster() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_cluster_without_nodes_or_with_a_non_url_is_a_configuration_error() {
+    use session_core_redis::{ConnectError, RedisConfig};
+    let none: [&str; 0] = [];
+    let e = RedisConfig::cluster(none).connect().await.unwrap_err();
+    assert!(matches!(e, ConnectError::Config(_)), "{e:?}");
+    assert!(e.to_string().contains("at least one node"), "{e}");
+    assert!(!e.is_transient());
+    let e = RedisConfig::cluster(["redis://127.0.0.1:7000", "not a url"])
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ConnectError::Config(_)), "{e:?}");
+    assert!(e.to_string().contains("\"not a url\""), "{e}");
+    assert!(!e.is_transient());
+}

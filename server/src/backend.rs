@@ -82,10 +82,11 @@ impl Backend {
         }
     }
 
-    /// A short name for `/health`.
+    /// A short name for `/health`: "memory", "redis" or "redis-cluster".
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Backend::Memory(_) => "memory",
+            Backend::Redis(s) if s.store().0.cluster => "redis-cluster",
             Backend::Redis(_) => "redis",
         }
     }
@@ -99,6 +100,8 @@ pub(crate) struct LazyRedis(Arc<Lazy>);
 
 struct Lazy {
     store: OnceLock<RedisStore>,
+    /// Whether it is a Redis Cluster (`--redis-cluster`).
+    cluster: bool,
     /// Why there is no store yet.
     waiting: Mutex<String>,
 }
@@ -124,22 +127,33 @@ impl AsyncStore for LazyRedis {
 /// parse) or a refusal (a wrong password, an untrusted certificate) fails at once; Redis
 /// being unreachable does not: the store answers `storeError` until a background task reaches
 /// it.
-pub(crate) async fn connect_redis(config: RedisConfig) -> Result<LazyRedis, String> {
+/// `flag` names the store's flag in messages (`--redis`, `--redis-cluster`).
+pub(crate) async fn connect_redis(
+    config: RedisConfig,
+    flag: &'static str,
+) -> Result<LazyRedis, String> {
+    let cluster = flag == "--redis-cluster";
     let lazy = LazyRedis(Arc::new(Lazy {
         store: OnceLock::new(),
+        cluster,
         waiting: Mutex::new(String::new()),
     }));
+    let redis = if cluster {
+        "the Redis Cluster"
+    } else {
+        "Redis"
+    };
     match config.clone().connect().await {
         Ok(store) => {
             let _ = lazy.0.store.set(store);
             return Ok(lazy);
         }
         // A bad URL or namespace, a refused password or certificate: waiting will not help.
-        Err(e) if !e.is_transient() => return Err(format!("--redis: {e}")),
+        Err(e) if !e.is_transient() => return Err(format!("{flag}: {e}")),
         Err(e) => {
             eprintln!(
-                "session-core-server: --redis: {e}; serving 503 until Redis answers (retrying in \
-                 the background)"
+                "session-core-server: {flag}: {e}; serving 503 until {redis} answers (retrying \
+                 in the background)"
             );
             set_waiting(&lazy, &e);
         }
@@ -153,13 +167,13 @@ pub(crate) async fn connect_redis(config: RedisConfig) -> Result<LazyRedis, Stri
             match config.clone().connect().await {
                 Ok(store) => {
                     let _ = background.0.store.set(store);
-                    eprintln!("session-core-server: connected to Redis");
+                    eprintln!("session-core-server: connected to {redis}");
                     return;
                 }
                 Err(e) => {
                     set_waiting(&background, &e);
                     if last_log.elapsed() >= Duration::from_secs(60) {
-                        eprintln!("session-core-server: --redis: still waiting: {e}");
+                        eprintln!("session-core-server: {flag}: still waiting: {e}");
                         last_log = Instant::now();
                     }
                 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 /// rest-sessions' HTTP API on session-core.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "session-core-server", version, about)]
+#[command(group = clap::ArgGroup::new("redis_store").args(["redis", "redis_cluster"]))]
 pub(crate) struct Config {
     /// Port to listen on.
     #[arg(long, env = "PORT", default_value_t = 3000)]
@@ -22,21 +23,26 @@ pub(crate) struct Config {
     /// unreachable (503 until it answers); a refused password or certificate stops it.
     #[arg(long, env = "RS_REDISURL")]
     pub(crate) redis: Option<String>,
+    /// Keep sessions in a Redis Cluster instead, found through any of these nodes
+    /// (`redis://host:port,redis://host:port`, or `rediss://…` for TLS); the server finds the
+    /// others. Not with --redis; the credential and TLS flags apply to every node.
+    #[arg(long, env = "RS_REDIS_CLUSTER", value_delimiter = ',', value_parser = cluster_node)]
+    pub(crate) redis_cluster: Option<Vec<String>>,
     /// The Redis user (an ACL user), instead of the URL's.
-    #[arg(long, env = "RS_REDIS_USERNAME", requires = "redis")]
+    #[arg(long, env = "RS_REDIS_USERNAME", requires = "redis_store")]
     pub(crate) redis_username: Option<String>,
     /// The Redis password, instead of the URL's. Prefer the environment variable: a flag (or
     /// a URL) shows in the process list.
-    #[arg(long, env = "RS_REDIS_PASSWORD", hide_env_values = true, requires = "redis", value_parser = redis_secret)]
+    #[arg(long, env = "RS_REDIS_PASSWORD", hide_env_values = true, requires = "redis_store", value_parser = redis_secret)]
     pub(crate) redis_password: Option<Secret>,
     /// With `rediss://`: trust only the CA certificates in this PEM file to verify Redis
     /// (default: the system's root certificates). For a private CA or a self-signed
     /// certificate.
-    #[arg(long, env = "RS_REDIS_CA", requires = "redis")]
+    #[arg(long, env = "RS_REDIS_CA", requires = "redis_store")]
     pub(crate) redis_ca: Option<PathBuf>,
     /// With `rediss://`: present this client certificate (PEM) to a Redis that requires one
     /// (`tls-auth-clients yes`); with --redis-key.
-    #[arg(long, env = "RS_REDIS_CERT", requires_all = ["redis", "redis_key"])]
+    #[arg(long, env = "RS_REDIS_CERT", requires_all = ["redis_store", "redis_key"])]
     pub(crate) redis_cert: Option<PathBuf>,
     /// The private key (PEM) of --redis-cert.
     #[arg(long, env = "RS_REDIS_KEY", requires = "redis_cert")]
@@ -131,6 +137,25 @@ fn secret(text: &str) -> Result<Secret, String> {
     Ok(Secret(text.to_owned()))
 }
 
+/// A cluster node's URL: not empty (a stray comma), and with a scheme; the store checks the
+/// rest as it connects.
+fn cluster_node(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(
+            "a node URL is empty; give node URLs separated by commas, such as \
+             redis://10.0.0.1:6379,redis://10.0.0.2:6379"
+                .into(),
+        );
+    }
+    if !(text.starts_with("redis://") || text.starts_with("rediss://")) {
+        return Err(format!(
+            "{text:?} is not a Redis URL (redis://host:port, or rediss://host:port for TLS)"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 /// A Redis password: anything but empty.
 fn redis_secret(text: &str) -> Result<Secret, String> {
     if text.is_empty() {
@@ -149,6 +174,18 @@ mod tests {
         assert_eq!(seconds("0.5"), Ok(Seconds(Duration::from_millis(500))));
         for bad in ["0", "-1", "abc", "NaN", "inf", "100000"] {
             assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cluster_nodes_are_urls() {
+        assert_eq!(
+            cluster_node(" redis://10.0.0.1:6379"),
+            Ok("redis://10.0.0.1:6379".to_owned())
+        );
+        assert!(cluster_node("rediss://h:1").is_ok());
+        for bad in ["", " ", "10.0.0.1:6379", "http://h:1"] {
+            assert!(cluster_node(bad).is_err(), "{bad}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! `session-core-server`: rest-sessions' HTTP API as one binary.
 //!
 //! Sessions live in the embedded memory store (optionally persisted with `--data FILE`) or in
-//! Redis (`--redis URL`). See `--help`, the README, and `/openapi.json` on a running server.
+//! Redis (`--redis URL`, or a Redis Cluster with `--redis-cluster URL,URL…`). See `--help`, the README, and `/openapi.json` on a running server.
 
 mod backend;
 mod config;
@@ -155,11 +155,16 @@ fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener
 }
 
 async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, String> {
-    if let Some(url) = &config.redis {
+    let target = match (&config.redis, &config.redis_cluster) {
+        (Some(url), _) => Some(("--redis", RedisConfig::new(url))),
+        (None, Some(nodes)) => Some(("--redis-cluster", RedisConfig::cluster(nodes))),
+        (None, None) => None,
+    };
+    if let Some((flag, redis)) = target {
         if config.data.is_some() {
             return Err("--data keeps the memory store's sessions; Redis keeps its own".into());
         }
-        let store = backend::connect_redis(redis_config(config, url)?).await?;
+        let store = backend::connect_redis(redis_config(config, redis)?, flag).await?;
         // Redis is shared with other processes: swept on a timer, never inside calls (the
         // async driver's default).
         let mut sessions = AsyncSessions::new(store);
@@ -179,9 +184,10 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
     Ok(Backend::Memory(memory))
 }
 
-/// The Redis settings of the flags: the URL, the namespace, credentials and TLS files.
-fn redis_config(config: &Config, url: &str) -> Result<RedisConfig, String> {
-    let mut redis = RedisConfig::new(url).namespace(config.namespace.clone());
+/// The Redis settings of the flags: the server or cluster, with the namespace, credentials
+/// and TLS files.
+fn redis_config(config: &Config, redis: RedisConfig) -> Result<RedisConfig, String> {
+    let mut redis = redis.namespace(config.namespace.clone());
     if let Some(username) = &config.redis_username {
         redis = redis.username(username.clone());
     }

@@ -8,15 +8,21 @@
 
 mod support;
 
-use conformance::redis_server::RedisServer;
+use conformance::redis_server::{Cluster, RedisServer};
 use conformance::{Outcome, Target, run_dir, vectors_dir};
 use serde_json::{Map, Value, json};
 use support::{Server, agent};
 
+/// The Redis behind the server, if any.
+enum Redis {
+    Single(Box<RedisServer>),
+    Cluster(Cluster),
+}
+
 struct Http {
     server: Option<Server>,
-    /// With Redis behind the server, a case starts by emptying Redis instead of restarting.
-    redis: Option<RedisServer>,
+    /// With Redis behind the server, a case starts by emptying Redis and a fresh process.
+    redis: Option<Redis>,
     via_routes: usize,
     via_call: usize,
 }
@@ -158,13 +164,21 @@ fn route(op: &str, input: &Value) -> Option<(&'static str, String, Option<String
 impl Target for Http {
     fn reset(&mut self) {
         match &self.redis {
-            Some(redis) => {
-                // An empty Redis, and a fresh process: one that has not entered the apps in
-                // the registry lately, as the case expects of an empty store.
+            // An empty Redis, and a fresh process: one that has not entered the apps in the
+            // registry lately, as the case expects of an empty store.
+            Some(Redis::Single(redis)) => {
                 redis.cmd(&["FLUSHALL"]);
                 self.server = None;
                 let url = redis.url();
                 self.server = Some(Server::start(&["--test-clock", "--redis", &url]));
+            }
+            Some(Redis::Cluster(cluster)) => {
+                for node in &cluster.nodes {
+                    node.cmd(&["FLUSHALL"]);
+                }
+                self.server = None;
+                let nodes = cluster.urls().join(",");
+                self.server = Some(Server::start(&["--test-clock", "--redis-cluster", &nodes]));
             }
             None => {
                 // A fresh process is a fresh, empty memory store.
@@ -230,7 +244,7 @@ impl Target for Http {
     }
 }
 
-fn run(redis: Option<RedisServer>) {
+fn run(redis: Option<Redis>) {
     let mut http = Http {
         server: None,
         redis,
@@ -259,5 +273,10 @@ fn conformance_vectors_pass_over_http_on_the_memory_store() {
 
 #[test]
 fn conformance_vectors_pass_over_http_on_redis() {
-    run(Some(RedisServer::start()));
+    run(Some(Redis::Single(Box::new(RedisServer::start()))));
+}
+
+#[test]
+fn conformance_vectors_pass_over_http_on_a_three_master_redis_cluster() {
+    run(Some(Redis::Cluster(Cluster::start(3))));
 }

@@ -2,7 +2,8 @@
 // CommonJS one when it uses require), importing the packages by name, in a folder of this
 // repository (so that `session-core` and `session-core-wasm` resolve to the workspace links).
 // Blocks that need Redis (they name 127.0.0.1:6379 or port 6379) run against a test
-// redis-server on a spare port instead, and blocks that need PostgreSQL (they name
+// redis-server on a spare port instead (127.0.0.1:7000 to 7002: a test Redis Cluster's 3
+// masters), and blocks that need PostgreSQL (they name
 // 127.0.0.1:5432) against a test PostgreSQL. Output comments are checked (see readme-blocks.mjs),
 // and every check must have run. A block marked `<!-- not run: reason -->` is counted and
 // listed; Rust blocks are doc tests of their crates (checked below), and the server README's
@@ -14,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../js/postgres-server.mjs';
-import { startRedis } from '../js/redis-server.mjs';
+import { startRedis, startRedisCluster } from '../js/redis-server.mjs';
 import { blocks, checkHarness, checksRan, isCommonJs, JS_LANGS, readmes, withChecks } from './readme-blocks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,6 +29,7 @@ const runnable = js.filter((b) => b.notRun === null);
 const notRun = js.filter((b) => b.notRun !== null);
 
 let redis = null;
+let cluster = null;
 let postgres = null;
 before(() => {
   rmSync(work, { recursive: true, force: true });
@@ -35,6 +37,7 @@ before(() => {
 });
 after(async () => {
   await redis?.close();
+  await cluster?.close();
   await postgres?.close();
   rmSync(work, { recursive: true, force: true });
 });
@@ -76,6 +79,12 @@ async function run(b, index) {
   if (/127\.0\.0\.1:6379|port: 6379\b/.test(source)) {
     redis ??= await startRedis();
     source = source.replaceAll('127.0.0.1:6379', `127.0.0.1:${redis.port}`).replaceAll(/port: 6379\b/g, `port: ${redis.port}`);
+  }
+  // A Redis Cluster's nodes at 7000, 7001 and 7002: a test cluster's 3 masters instead.
+  if (/127\.0\.0\.1:700[0-2]\b|port: 700[0-2]\b/.test(source)) {
+    cluster ??= await startRedisCluster(3);
+    const port = (p) => cluster.nodes[Number(p) - 7000].port;
+    source = source.replace(/(127\.0\.0\.1:|port: )(700[0-2])\b/g, (_, before, p) => `${before}${port(p)}`);
   }
   if (source.includes('127.0.0.1:5432')) {
     postgres ??= await startPostgres();

@@ -12,6 +12,8 @@
 //
 //   const tls = await startRedisTls();  // also serves TLS: tls.tlsUrl, 'rediss://127.0.0.1:PORT'
 //   tls.tls.ca;                         // PEM file paths made by openssl: ca, clientCert, ...
+//
+//   const cluster = await startRedisCluster(3);  // 3 masters: cluster.urls, cluster.close()
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -309,4 +311,79 @@ export async function startRedisTls({ authClients = false } = {}) {
     }
   }
   throw new Error(`could not start redis-server with TLS: ${last?.message}`);
+}
+
+/** A spare loopback port whose cluster bus port (+10000) is free too. */
+async function spareClusterPort() {
+  for (;;) {
+    const port = await sparePort();
+    if (port > 55_535) continue;
+    const bus = await new Promise((resolve) => {
+      const srv = createServer();
+      srv.unref();
+      srv.on('error', () => resolve(false));
+      srv.listen(port + 10_000, HOST, () => srv.close(() => resolve(true)));
+    });
+    if (bus) return port;
+  }
+}
+
+/**
+ * A local Redis Cluster of `masters` masters and no replicas, each a `RedisServer` started
+ * with `--cluster-enabled yes`, joined by `redis-cli --cluster create … --cluster-yes`; the
+ * JS twin of `Cluster` in redis_server.rs. Resolves once every node reports `cluster_state:ok`
+ * with all 16384 slots covered.
+ *
+ *   const cluster = await startRedisCluster(3);
+ *   cluster.urls;                          // every node's 'redis://127.0.0.1:PORT'
+ *   await cluster.command('FLUSHALL');     // on every master; the replies as an array
+ *   await cluster.close();                 // every node stopped by pid, temp dirs removed
+ */
+export async function startRedisCluster(masters = 3) {
+  const nodes = [];
+  const cluster = {
+    nodes,
+    get urls() {
+      return nodes.map((n) => n.url);
+    },
+    command: (...args) => Promise.all(nodes.map((n) => n.command(...args))),
+    close: () => Promise.all(nodes.map((n) => n.close())),
+  };
+  try {
+    while (nodes.length < masters) {
+      const port = await spareClusterPort();
+      const node = new RedisServer(port, mkdtempSync(join(tmpdir(), `session-core-redis-${port}-`)), [
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', 'nodes.conf',
+        '--cluster-node-timeout', '5000',
+      ]);
+      try {
+        await node.start();
+        nodes.push(node);
+      } catch (e) {
+        rmSync(node.dir, { recursive: true, force: true });
+        if (e.message === NOT_INSTALLED) throw e;
+        // most likely the port was taken in between: try another
+      }
+    }
+    const args = ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'];
+    try {
+      execFileSync('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      if (e.code === 'ENOENT') {
+        throw new Error('redis-cli is not installed (not on PATH); it comes with redis-server (Debian/Ubuntu: apt-get install -y redis-server)');
+      }
+      throw new Error(`redis-cli --cluster create failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+    }
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const infos = await cluster.command('CLUSTER', 'INFO');
+      if (infos.every((i) => i.includes('cluster_state:ok') && i.includes('cluster_slots_ok:16384'))) return cluster;
+      if (Date.now() > deadline) throw new Error(`the cluster did not become ok:\n${infos.join('\n')}`);
+      await sleep(50);
+    }
+  } catch (e) {
+    await cluster.close();
+    throw e;
+  }
 }

@@ -3,7 +3,7 @@
 // package name and the `require` branch of its `exports` map. Type-checked, never run.
 import sessionCore = require('session-core');
 import { MapStore, SessionError, Sessions } from 'session-core';
-import type { CreateOptions, ListedSession, RedisOptions, Session, SessionEvent, SessionsOptions, Store, StoreCommand } from 'session-core';
+import type { CreateOptions, ListedSession, RedisClusterOptions, RedisOptions, Session, SessionEvent, SessionsOptions, Store, StoreCommand } from 'session-core';
 import RedisSessions = require('session-core/redis-sessions');
 import driver = require('session-core/driver');
 
@@ -11,6 +11,8 @@ export async function sessionCoreCjs(): Promise<void> {
   const options: SessionsOptions = { wipe: 0 };
   const redisOptions: RedisOptions = { url: 'rediss://redis.example:6380', tls: true };
   void new Sessions({ redis: redisOptions });
+  const clusterOptions: RedisClusterOptions = { cluster: ['redis://10.0.0.1:6379'], username: 'app' };
+  void new Sessions({ redis: clusterOptions });
   const sessions: Sessions = new Sessions(options);
   const viaNamespace: sessionCore.Sessions = new sessionCore.Sessions();
   const viaDefault: sessionCore.Sessions = new sessionCore.default({ store: new sessionCore.MapStore() });
@@ -30,6 +32,7 @@ export async function sessionCoreCjs(): Promise<void> {
   const rs: RedisSessions.RedisSessionsInstance = new RedisSessions({ host: '127.0.0.1', port: 6379, namespace: 'rs', wipe: 600 });
   rs.setMaxListeners(20); // an EventEmitter of node:events
   const rs2 = new RedisSessions.default({ options: { url: 'redis://127.0.0.1:6379' }, cachetime: 60 });
+  void new RedisSessions({ cluster: [{ host: '10.0.0.1', port: 6379 }] });
   const fromRs: RedisSessions.Session | null = await rs.get({ app: 'myapp', token });
   await rs2.quit();
   void fromRs;

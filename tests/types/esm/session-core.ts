@@ -17,6 +17,7 @@ import DefaultSessions, {
   type KillOptions,
   type ListedSession,
   type RedisOptions,
+  type RedisClusterOptions,
   type Session,
   type SessionData,
   type SessionEvent,
@@ -67,6 +68,12 @@ export async function sessionCore(): Promise<void> {
   await overTls.quit();
   // @ts-expect-error: tls is true or PEM material
   void new Sessions({ redis: { url: 'rediss://h', tls: 'yes' } });
+  const clusterOptions: RedisClusterOptions = { cluster: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'], password: 'secret', tls: true };
+  await new Sessions({ redis: clusterOptions }).quit();
+  // @ts-expect-error: a cluster's nodes, or one url, not both
+  void new Sessions({ redis: { url: 'redis://h', cluster: ['redis://h'] } });
+  // @ts-expect-error: node URLs, as text
+  void new Sessions({ redis: { cluster: [{ host: 'h', port: 1 }] } });
   const onStore = new Sessions({ store: new MapStore() });
 
   const create: CreateOptions = { app: 'shop', id: 'u1', ip: '::1', ttl: 3600, d: { a: 1, b: 'x', c: true } };
@@ -172,6 +179,10 @@ export async function sessionCore(): Promise<void> {
     options: { url: 'redis://127.0.0.1:6379', password: 'secret', database: 2 },
   };
   const rs: RedisSessionsInstance = new RedisSessions(rsOptions);
+  const rsCluster: RedisSessionsOptions = { cluster: [{ host: '10.0.0.1', port: 6379 }, 'redis://10.0.0.2:6379'], options: { password: 'secret' } };
+  void new RedisSessions(rsCluster);
+  // @ts-expect-error: a node is a URL or { host, port }
+  void new RedisSessions({ cluster: [6379] });
   rs.setMaxListeners(20); // session-core's is an EventEmitter of node:events
   const viaRs: RedisSession | null = await rs.get({ app: 'myapp', token });
   const listedRs: RedisSession[] = (await rs.soid({ app: 'myapp', id: 'user1' })).sessions;
