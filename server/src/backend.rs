@@ -1,5 +1,6 @@
 //! Where sessions live: the embedded memory store, or Redis.
 
+use crate::log::log_line;
 use serde_json::Value;
 use session_core::store::{ApplyError, AsyncStore, Batch, Reply};
 use session_core::{AsyncSessions, Error, EventKind, ManualClock, MemoryStore, Response, Sessions};
@@ -151,7 +152,7 @@ pub(crate) async fn connect_redis(
         // A bad URL or namespace, a refused password or certificate: waiting will not help.
         Err(e) if !e.is_transient() => return Err(format!("{flag}: {e}")),
         Err(e) => {
-            eprintln!(
+            log_line!(
                 "session-core-server: {flag}: {e}; serving 503 until {redis} answers (retrying \
                  in the background)"
             );
@@ -167,13 +168,13 @@ pub(crate) async fn connect_redis(
             match config.clone().connect().await {
                 Ok(store) => {
                     let _ = background.0.store.set(store);
-                    eprintln!("session-core-server: connected to {redis}");
+                    log_line!("session-core-server: connected to {redis}");
                     return;
                 }
                 Err(e) => {
                     set_waiting(&background, &e);
                     if last_log.elapsed() >= Duration::from_secs(60) {
-                        eprintln!("session-core-server: {flag}: still waiting: {e}");
+                        log_line!("session-core-server: {flag}: still waiting: {e}");
                         last_log = Instant::now();
                     }
                 }

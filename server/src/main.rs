@@ -5,6 +5,7 @@
 
 mod backend;
 mod config;
+mod log;
 mod routes;
 mod serve;
 mod snapshot;
@@ -12,6 +13,7 @@ mod snapshot;
 use backend::{Backend, Memory, TestClock};
 use clap::Parser;
 use config::Config;
+use log::log_line;
 use session_core::sweep::{self, Schedule};
 use session_core::{AsyncSessions, AutoSweep, ManualClock};
 use session_core_redis::RedisConfig;
@@ -25,7 +27,7 @@ async fn main() -> ExitCode {
     match serve(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("session-core-server: {e}");
+            log_line!("session-core-server: {e}");
             ExitCode::FAILURE
         }
     }
@@ -36,10 +38,10 @@ async fn serve(config: Config) -> Result<(), String> {
     let shutdown = shutdown_signal();
     let test_clock = TestClock(config.test_clock.then(|| ManualClock::new(0)));
     if test_clock.0.is_some() {
-        eprintln!("session-core-server: --test-clock is on; clients set the time. Tests only!");
+        log_line!("session-core-server: --test-clock is on; clients set the time. Tests only!");
     }
     if config.auth_token.is_none() && !config.bind.is_loopback() {
-        eprintln!(
+        log_line!(
             "session-core-server: WARNING: listening on {} without --auth-token (RS_AUTH_TOKEN): \
              anyone who can reach this port can read and end every session",
             config.bind
@@ -50,7 +52,7 @@ async fn serve(config: Config) -> Result<(), String> {
         (Backend::Memory(memory), Some(path)) => {
             let n = snapshot::load(&memory.sessions, path)?;
             memory.loaded(n);
-            eprintln!(
+            log_line!(
                 "session-core-server: loaded {n} sessions from {}",
                 path.display()
             );
@@ -92,7 +94,7 @@ async fn serve(config: Config) -> Result<(), String> {
             .map_or_else(serve::default_max_connections, |n| n as usize),
         shutdown_timeout: config.shutdown_timeout.0,
     };
-    eprintln!(
+    log_line!(
         "session-core-server listening on http://{addr} ({} store{})",
         backend.kind(),
         if app.auth.is_some() {
@@ -105,11 +107,11 @@ async fn serve(config: Config) -> Result<(), String> {
     let signal = async move {
         shutdown.await;
         let _ = signalled_tx.send(Instant::now());
-        eprintln!("session-core-server: stopping");
+        log_line!("session-core-server: stopping");
     };
     let drained = serve::run(listener, routes::router(app), limits, signal).await;
     if drained.dropped > 0 {
-        eprintln!(
+        log_line!(
             "session-core-server: {} still open after {} s (--shutdown-timeout): dropped",
             match drained.dropped {
                 1 => "1 connection was".to_owned(),
@@ -125,17 +127,17 @@ async fn serve(config: Config) -> Result<(), String> {
     if let Some((sessions, path, task)) = snapshots {
         task.abort();
         let n = snapshot::save(&sessions, &path)?;
-        eprintln!(
+        log_line!(
             "session-core-server: saved {n} sessions to {}",
             path.display()
         );
     }
     match signalled_rx.await {
-        Ok(at) => eprintln!(
+        Ok(at) => log_line!(
             "session-core-server stopped ({} ms after the signal)",
             at.elapsed().as_millis()
         ),
-        Err(_) => eprintln!("session-core-server stopped"),
+        Err(_) => log_line!("session-core-server stopped"),
     }
     Ok(())
 }

@@ -15,6 +15,7 @@
 //! Body timeouts are the handlers' (see `routes::read_body`), because only they know when a
 //! body is expected.
 
+use crate::log::log_line;
 use axum::Router;
 use axum::body::Body;
 use http_body_util::BodyExt as _;
@@ -280,7 +281,7 @@ impl Notices {
             0 => String::new(),
             n => format!(" ({n} more such events since the last message)"),
         };
-        eprintln!("session-core-server: {message}{more}");
+        log_line!("session-core-server: {message}{more}");
         self.last = Some(now);
         self.skipped = 0;
     }

@@ -18,6 +18,7 @@
 //! file, and then the directory is synced, so that after a crash or a power cut at any point
 //! the live file is the old snapshot or the new one, whole.
 
+use crate::log::log_line;
 use session_core::{MemoryStore, Sessions};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -229,11 +230,11 @@ fn remove_stale_temporaries(path: &Path) {
         let file = entry.file_name();
         if file.to_str().is_some_and(|f| is_temporary_of(f, name)) {
             match std::fs::remove_file(entry.path()) {
-                Ok(()) => eprintln!(
+                Ok(()) => log_line!(
                     "session-core-server: removed {}, left by an interrupted snapshot",
                     entry.path().display()
                 ),
-                Err(e) => eprintln!(
+                Err(e) => log_line!(
                     "session-core-server: cannot remove {}: {e}",
                     entry.path().display()
                 ),
@@ -262,8 +263,8 @@ pub(crate) async fn save_forever(sessions: Arc<Sessions<MemoryStore>>, path: Pat
         let (s, p) = (sessions.clone(), path.clone());
         match tokio::task::spawn_blocking(move || save(&s, &p)).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => eprintln!("session-core-server: {e}"),
-            Err(e) => eprintln!("session-core-server: snapshot task failed: {e}"),
+            Ok(Err(e)) => log_line!("session-core-server: {e}"),
+            Err(e) => log_line!("session-core-server: snapshot task failed: {e}"),
         }
     }
 }

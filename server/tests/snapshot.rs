@@ -242,3 +242,18 @@ fn the_session_count_follows_every_way_sessions_come_and_go() {
     assert_eq!(count(&s), 1);
     s.stop();
 }
+
+#[test]
+fn a_closed_log_pipe_does_not_cost_the_snapshot() {
+    // A supervisor that stops reading the server's stderr: every later log line fails to
+    // write, and the shutdown must still save the sessions (it panicked in eprintln! before).
+    let dir = temp_dir("closed-log");
+    let file = dir.join("sessions.bin");
+    let s = Server::start_then_close_stderr(&["--data", file.to_str().unwrap()]);
+    create(&s, "ann", Some(r#"{"theme":"dark"}"#));
+    s.stop();
+    let saved = std::fs::read(&file).unwrap();
+    assert!(whole(&saved));
+    assert!(saved.windows(4).any(|w| w == b"dark"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

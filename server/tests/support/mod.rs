@@ -25,6 +25,16 @@ impl Server {
 
     /// As [`Server::start`], with environment variables.
     pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::launch(args, env, true)
+    }
+
+    /// As [`Server::start`], then closes the read end of the server's stderr (as a log pipe
+    /// whose reader went away): later log lines fail to write.
+    pub(crate) fn start_then_close_stderr(args: &[&str]) -> Server {
+        Self::launch(args, &[], false)
+    }
+
+    fn launch(args: &[&str], env: &[(&str, &str)], keep_reading: bool) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_session-core-server"))
             .args(["--port", "0", "--wipe", "0"])
             .args(args)
@@ -46,13 +56,15 @@ impl Server {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
+        if keep_reading {
+            // Keep draining stderr so the server never blocks on a full pipe.
+            let sink = log.clone();
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    sink.lock().unwrap().push(line);
+                }
+            });
+        }
         Server { child, base, log }
     }
 
