@@ -65,7 +65,8 @@ impl Connection {
         let losses = Arc::new(AtomicU64::new(0));
         match &config.target {
             Target::Single(url) => {
-                let (manager, peer) = single(url, config, &losses).await?;
+                let (manager, peer) =
+                    single(url, config, config.reconnect_retries, &losses).await?;
                 let conn = Self::Single(manager);
                 Ok((Shared { conn, losses }, peer))
             }
@@ -160,11 +161,13 @@ impl Connection {
     }
 }
 
-/// A connection manager for one server (`url`) as `config` says, counting in `losses` the
-/// times its connection drops; and who it talks to.
+/// A connection manager for one server (`url`) as `config` says, making `retries` more
+/// connection attempts when a call finds the connection lost, counting in `losses` the times
+/// its connection drops; and who it talks to.
 pub(crate) async fn single(
     url: &str,
     config: &RedisConfig,
+    retries: usize,
     losses: &Arc<AtomicU64>,
 ) -> Result<(ConnectionManager, Peer), ConnectError> {
     let info = with_credentials(resp3_unless_chosen(url)?, config);
@@ -176,7 +179,7 @@ pub(crate) async fn single(
     let mut manager = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(config.connect_timeout))
         .set_response_timeout(Some(config.command_timeout))
-        .set_number_of_retries(config.reconnect_retries)
+        .set_number_of_retries(retries)
         .set_min_delay(RECONNECT_MIN_DELAY)
         .set_max_delay(Duration::from_secs(1));
     if resp3 {

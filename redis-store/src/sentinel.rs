@@ -4,7 +4,7 @@
 use crate::config::{ConnectError, RedisConfig, redact};
 use crate::connection::{Peer, query_manager, single};
 use redis::aio::ConnectionManager;
-use redis::{AsyncConnectionConfig, RedisResult, Value};
+use redis::{AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -117,8 +117,8 @@ struct Current {
 /// connection drops, the next call first asks the sentinels (one asking at a time; calls that
 /// waited for it use its outcome) and, when they name another master, connects there and
 /// counts a loss so that cached records go. Until the server the sentinels name answers
-/// `ROLE` as a master, every call asks again, so a demoted or restarted old master at the
-/// same address is not trusted either.
+/// `ROLE` as a master, every call asks again and fails without sending anything, so a demoted
+/// or restarted old master at the same address is not written to either.
 pub(crate) struct Follower {
     parsed: Parsed,
     config: RedisConfig,
@@ -134,7 +134,9 @@ pub(crate) struct Follower {
 }
 
 impl Follower {
-    /// Asks the sentinels for the master and connects to it.
+    /// Asks the sentinels for the master and connects to it. Its connection makes no retries
+    /// of its own: a call in flight when the master is replaced must not reconnect to the old
+    /// address, where the old master may come back empty; the next call asks the sentinels.
     pub(crate) async fn open(
         url: &str,
         config: &RedisConfig,
@@ -149,7 +151,7 @@ impl Follower {
             ));
         }
         let addr = locate(&parsed, config).await?;
-        let (manager, peer) = single(&parsed.master_url(&addr), config, &losses).await?;
+        let (manager, peer) = single(&parsed.master_url(&addr), config, 0, &losses).await?;
         let sentinels: Vec<String> = parsed
             .sentinels
             .iter()
@@ -192,6 +194,18 @@ impl Follower {
             || self.losses.load(Ordering::Acquire) != self.confirmed_at.load(Ordering::Acquire)
         {
             self.confirm().await;
+            if self.doubt.load(Ordering::Acquire) {
+                // Not sent: a server the sentinels do not (or no longer) name, or that is not
+                // a master yet, may hold other data (an old master restarted empty).
+                return Err(RedisError::from((
+                    ErrorKind::Io,
+                    "no master confirmed",
+                    format!(
+                        "the sentinels name no server that answers as master {:?} now",
+                        self.parsed.master
+                    ),
+                )));
+            }
         }
         let result = query_manager(&self.current().manager, cmd).await;
         if let Err(e) = &result
@@ -219,7 +233,7 @@ impl Follower {
         if let Ok(addr) = locate(&self.parsed, &self.config).await {
             if addr != self.current().addr {
                 let url = self.parsed.master_url(&addr);
-                if let Ok((manager, _)) = single(&url, &self.config, &self.losses).await {
+                if let Ok((manager, _)) = single(&url, &self.config, 0, &self.losses).await {
                     *self.current.write().unwrap_or_else(PoisonError::into_inner) =
                         Arc::new(Current { addr, manager });
                     // Records cached from the old master may be newer than the new one's.

@@ -601,19 +601,17 @@ impl Sentinels {
             .collect()
     }
 
-    /// The port of the master every sentinel names now (`None` while they disagree).
+    /// The port of the master every sentinel has switched to (`None` while they disagree,
+    /// or a failover is still in progress).
     pub fn master_port(&self) -> Option<u16> {
         let named: Vec<Option<u16>> = self
             .sentinels
             .iter()
             .map(|s| {
-                let args = ["SENTINEL", "get-master-addr-by-name", Self::MASTER];
-                raw_command(s.port, &args)
-                    .ok()?
-                    .lines()
-                    .nth(1)?
-                    .parse()
-                    .ok()
+                let info = raw_command(s.port, &["SENTINEL", "master", Self::MASTER]).ok()?;
+                let mut lines = info.lines();
+                lines.find(|l| *l == "port")?;
+                lines.next()?.parse().ok()
             })
             .collect();
         named

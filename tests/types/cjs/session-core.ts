@@ -11,6 +11,7 @@ export async function sessionCoreCjs(): Promise<void> {
   const options: SessionsOptions = { wipe: 0 };
   const redisOptions: RedisOptions = { url: 'rediss://redis.example:6380', tls: true };
   void new Sessions({ redis: redisOptions });
+  void new Sessions({ redis: { url: 'redis+sentinel://10.0.0.1:26379/mymaster', waitReplicas: 1 } });
   const sessions: Sessions = new Sessions(options);
   const viaNamespace: sessionCore.Sessions = new sessionCore.Sessions();
   const viaDefault: sessionCore.Sessions = new sessionCore.default({ store: new sessionCore.MapStore() });

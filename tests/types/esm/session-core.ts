@@ -67,6 +67,10 @@ export async function sessionCore(): Promise<void> {
   await overTls.quit();
   // @ts-expect-error: tls is true or PEM material
   void new Sessions({ redis: { url: 'rediss://h', tls: 'yes' } });
+  const failover: RedisOptions = { url: 'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster', waitReplicas: 1, waitTimeout: 500 };
+  await new Sessions({ redis: failover }).quit();
+  // @ts-expect-error: waitReplicas is a number
+  void new Sessions({ redis: { url: 'redis+sentinel://h/m', waitReplicas: '1' } });
   const onStore = new Sessions({ store: new MapStore() });
 
   const create: CreateOptions = { app: 'shop', id: 'u1', ip: '::1', ttl: 3600, d: { a: 1, b: 'x', c: true } };
