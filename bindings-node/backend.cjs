@@ -112,11 +112,12 @@ function openRemote(options) {
 }
 
 /**
- * `options.redis`: a URL (`redis://…`, `rediss://…` for TLS), or
- * `{ url, username?, password?, tls? }` where `tls` is `true` or `{ ca?, cert?, key? }` (PEM
- * text or Buffers, as node:tls takes them; `ca` may be an array); `cluster` (a Redis
- * Cluster's node URLs) instead of `url`. `tls` turns `redis://` URLs into `rediss://`. Returns the URL (a cluster's first node) and the addon's settings
- * (`undefined` for none).
+ * `options.redis`: a URL (`redis://…`, `rediss://…` for TLS, `redis+sentinel://…` for the
+ * master Sentinel names), or `{ url, username?, password?, tls?, waitReplicas?, waitTimeout? }`
+ * where `tls` is `true` or `{ ca?, cert?, key? }` (PEM text or Buffers, as node:tls takes
+ * them; `ca` may be an array); `cluster` (a Redis Cluster's node URLs) instead of `url`.
+ * `tls` turns `redis://` URLs into `rediss://`. Returns the URL (a cluster's first node) and
+ * the addon's settings (`undefined` for none).
  */
 function redisTarget(redis) {
   if (typeof redis === 'string') {
@@ -141,6 +142,14 @@ function redisTarget(redis) {
     const v = redis[name];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string' || v === '') throw new TypeError(`options.redis.${name} must be a non-empty string`);
+    settings[name] = v;
+  }
+  for (const [name, min] of [['waitReplicas', 0], ['waitTimeout', 1]]) {
+    const v = redis[name];
+    if (v === undefined || v === null) continue;
+    if (!Number.isInteger(v) || v < min || v > 2 ** 31 - 1) {
+      throw new TypeError(`options.redis.${name} must be an integer from ${min} to 2147483647`);
+    }
     settings[name] = v;
   }
   const tls = redis.tls;

@@ -201,7 +201,11 @@ export declare class MapStore implements Store {
 
 /** Where Redis is and how to reach it, beyond a URL (session-core's napi package only). */
 export interface RedisOptions {
-  /** `redis://[username:password@]host:port[/db]`, or `rediss://…` for TLS. */
+  /**
+   * `redis://[username:password@]host:port[/db]`, `rediss://…` for TLS, or
+   * `redis+sentinel://[username:password@]host:port[,host:port…]/master-name[/db]` for the
+   * master the sentinels name (followed across failovers).
+   */
   url: string;
   /** Not with `url`: see `RedisClusterOptions`. */
   cluster?: never;
@@ -222,6 +226,14 @@ export interface RedisOptions {
         cert?: string | Uint8Array;
         key?: string | Uint8Array;
       };
+  /**
+   * After each write, wait until this many replicas have acknowledged it (Redis's `WAIT`);
+   * fewer within `waitTimeout` fail the call with `storeError`. With 1, a write that
+   * succeeded survives a Sentinel failover to that replica. Default 0: no wait.
+   */
+  waitReplicas?: number;
+  /** How long `waitReplicas` may wait, in milliseconds (default 1000). */
+  waitTimeout?: number;
 }
 
 /**
@@ -238,9 +250,10 @@ export interface SessionsOptions {
   /**
    * Sessions in Redis (or Valkey), shared by every process that uses the same Redis:
    * `redis://[username:password@]host:port[/db]`, `rediss://…` for TLS,
-   * `{ url, username, password, tls }`, or a Redis Cluster: `{ cluster: [urls], ... }`. The
-   * first call connects (a refused password or certificate is a `storeError` then). Not with
-   * `store`. (session-core's napi package only.)
+   * `redis+sentinel://host:port[,host:port…]/master-name` through Sentinel, or
+   * `{ url, username, password, tls, waitReplicas, waitTimeout }`, or a Redis Cluster:
+   * `{ cluster: [urls], ... }`. The first call connects (a refused password or certificate is
+   * a `storeError` then). Not with `store`. (session-core's napi package only.)
    */
   redis?: string | RedisOptions | RedisClusterOptions;
   /** A store written in JavaScript; without one (or `redis`), the embedded memory store is used. */

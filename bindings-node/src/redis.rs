@@ -24,6 +24,7 @@ use session_core_redis::{ConnectError, RedisConfig, RedisStore};
 use std::fmt::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
 use tokio::runtime::Runtime;
 
 type Engine = AsyncSessions<RedisStore>;
@@ -92,6 +93,10 @@ pub struct RedisOptions {
     pub cert: Option<String>,
     /// PEM: the client certificate's private key.
     pub key: Option<String>,
+    /// After each write, wait until this many replicas have it (Redis's `WAIT`).
+    pub wait_replicas: Option<u32>,
+    /// How long that wait may take, in milliseconds (default 1000).
+    pub wait_timeout: Option<u32>,
 }
 
 impl RedisOptions {
@@ -108,6 +113,10 @@ impl RedisOptions {
         }
         if let (Some(cert), Some(key)) = (self.cert, self.key) {
             config = config.tls_client_cert(cert, key);
+        }
+        if let Some(replicas) = self.wait_replicas {
+            let millis = self.wait_timeout.unwrap_or(1000);
+            config = config.wait_replicas(replicas, Duration::from_millis(millis.into()));
         }
         config
     }

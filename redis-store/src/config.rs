@@ -35,6 +35,8 @@ pub struct RedisConfig {
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,
     pub(crate) tls: Tls,
+    /// `WAIT` after writes: how many replicas, for how long.
+    pub(crate) wait: Option<(u32, Duration)>,
 }
 
 /// What TLS trusts and presents, beyond the URL's `rediss://`.
@@ -52,18 +54,19 @@ impl Tls {
     }
 }
 
-/// A single server or a cluster.
+/// A single server, a cluster, or the master Sentinel names (a `redis+sentinel://` URL).
 #[derive(Clone)]
 pub(crate) enum Target {
     Single(String),
     Cluster(Vec<String>),
+    Sentinel(String),
 }
 
 /// Never prints a password (in a URL or given alone) or a private key.
 impl fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let urls: Vec<String> = match &self.target {
-            Target::Single(url) => vec![redact(url)],
+            Target::Single(url) | Target::Sentinel(url) => vec![redact(url)],
             Target::Cluster(nodes) => nodes.iter().map(|n| redact(n)).collect(),
         };
         f.debug_struct("RedisConfig")
@@ -74,6 +77,7 @@ impl fmt::Debug for RedisConfig {
             .field("reconnect_retries", &self.reconnect_retries)
             .field("conflict_backoff", &self.conflict_backoff)
             .field("record_cache", &self.record_cache)
+            .field("wait", &self.wait)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("tls_ca", &self.tls.ca.as_ref().map(|pem| pem.len()))
@@ -114,8 +118,55 @@ impl RedisConfig {
     /// The store speaks RESP3 (Redis 6 and later), so that it notices at once when Redis
     /// closes the connection and reconnects before the next call needs it. Add
     /// `?protocol=resp2` to the URL for servers older than Redis 6.
+    ///
+    /// A `redis+sentinel://` URL names a master through Sentinel instead: see
+    /// [`RedisConfig::sentinel`].
     pub fn new(url: impl Into<String>) -> Self {
-        Self::with_target(Target::Single(url.into()))
+        let url = url.into();
+        if crate::sentinel::is_sentinel_url(&url) {
+            return Self::with_target(Target::Sentinel(url));
+        }
+        Self::with_target(Target::Single(url))
+    }
+
+    /// The master named `master` (as in the sentinels' `sentinel monitor <master> …`), found
+    /// by asking these sentinels (`host:port`), in order; the same as the URL
+    /// `redis+sentinel://host:port[,host:port…]/master[/db]`, whose user and password (or
+    /// [`RedisConfig::username`] and [`RedisConfig::password`]) log in to the master (the
+    /// sentinels are asked without credentials, in plain text).
+    ///
+    /// The store follows a failover without a restart: when a call fails or times out, it
+    /// asks the sentinels again, and once they name a new master it connects there and drops
+    /// its cached records. Calls fail with `storeError` until then; see
+    /// [`RedisConfig::wait_replicas`] for writes that a promoted replica must have.
+    ///
+    /// ```
+    /// use session_core_redis::RedisConfig;
+    ///
+    /// let a = RedisConfig::sentinel(["10.0.0.1:26379", "10.0.0.2:26379"], "mymaster");
+    /// let b = RedisConfig::new("redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster");
+    /// assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    /// ```
+    pub fn sentinel<I, S>(sentinels: I, master: &str) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let hosts: Vec<String> = sentinels.into_iter().map(Into::into).collect();
+        Self::with_target(Target::Sentinel(format!(
+            "redis+sentinel://{}/{master}",
+            hosts.join(",")
+        )))
+    }
+
+    /// After each batch that writes, wait until `replicas` replicas have acknowledged it
+    /// (Redis's `WAIT`), for at most `timeout`; fewer in time fails the call with
+    /// `storeError` (the write was applied on the master, and may be lost in a failover).
+    /// With 1 and one replica, a write the store acknowledged survives the master's loss when
+    /// Sentinel promotes that replica. Costs a round trip per write. Default: 0, no wait.
+    pub fn wait_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.wait = (replicas > 0).then_some((replicas, timeout));
+        self
     }
 
     /// A client of this server (a cluster's first node) with the credentials and TLS settings
@@ -148,6 +199,7 @@ impl RedisConfig {
             username: None,
             password: None,
             tls: Tls::default(),
+            wait: None,
         }
     }
 

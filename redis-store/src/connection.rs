@@ -2,6 +2,7 @@
 //! drops), or the cluster client's connections to every node.
 
 use crate::config::{ConnectError, RedisConfig, Target, Tls, redact};
+use crate::sentinel::Follower;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
@@ -43,6 +44,8 @@ pub(crate) enum Connection {
     Single(ConnectionManager),
     /// A cluster: one multiplexed connection per node, routed by key slot.
     Cluster(ClusterConnection),
+    /// The master that Sentinel names, followed across failovers.
+    Sentinel(Arc<Follower>),
 }
 
 impl fmt::Debug for Connection {
@@ -50,6 +53,7 @@ impl fmt::Debug for Connection {
         f.write_str(match self {
             Self::Single(_) => "Connection::Single",
             Self::Cluster(_) => "Connection::Cluster",
+            Self::Sentinel(_) => "Connection::Sentinel",
         })
     }
 }
@@ -61,42 +65,15 @@ impl Connection {
         let losses = Arc::new(AtomicU64::new(0));
         match &config.target {
             Target::Single(url) => {
-                let info = with_credentials(resp3_unless_chosen(url)?, config);
-                let resp3 = info.redis_settings().protocol() == ProtocolVersion::RESP3;
-                let user = user_of(&info);
-                let tls = is_tls(&info);
-                let client = client_for(url, info, config)?;
-                let name = format!("Redis at {}", client.get_connection_info().addr());
-                let mut manager = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(config.connect_timeout))
-                    .set_response_timeout(Some(config.command_timeout))
-                    .set_number_of_retries(config.reconnect_retries)
-                    .set_min_delay(RECONNECT_MIN_DELAY)
-                    .set_max_delay(Duration::from_secs(1));
-                if resp3 {
-                    // Over RESP3 the connection is re-established without a call failing, so
-                    // the loss is counted here. (Over RESP2 a call fails first, and the store
-                    // drops its cached records on any failure.)
-                    let counter = losses.clone();
-                    manager = manager.set_push_sender(move |push: PushInfo| {
-                        if push.kind == PushKind::Disconnection {
-                            counter.fetch_add(1, Ordering::Release);
-                        }
-                        Ok::<(), Infallible>(())
-                    });
-                }
-                let addr = client.get_connection_info().addr().clone();
-                let manager = match ConnectionManager::new_with_config(client, manager).await {
-                    Ok(manager) => manager,
-                    Err(e) if tls && e.is_timeout() => {
-                        return Err(
-                            handshake_timeout(&name, &addr, config.connect_timeout, e).await
-                        );
-                    }
-                    Err(e) => return Err(connect_error(&name, &user, tls, e)),
-                };
+                let (manager, peer) =
+                    single(url, config, config.reconnect_retries, &losses).await?;
                 let conn = Self::Single(manager);
-                Ok((Shared { conn, losses }, Peer { name, user, tls }))
+                Ok((Shared { conn, losses }, peer))
+            }
+            Target::Sentinel(url) => {
+                let (follower, peer) = Follower::open(url, config, losses.clone()).await?;
+                let conn = Self::Sentinel(Arc::new(follower));
+                Ok((Shared { conn, losses }, peer))
             }
             Target::Cluster(nodes) => {
                 if nodes.is_empty() {
@@ -172,14 +149,17 @@ impl Connection {
     /// Runs one plain command.
     pub(crate) async fn query(&self, cmd: &redis::Cmd) -> RedisResult<Value> {
         match self.clone() {
-            Self::Single(c) => {
-                once_more_if_refused_at_once(|| {
-                    let mut c = c.clone();
-                    async move { cmd.query_async(&mut c).await }
-                })
-                .await
-            }
+            Self::Single(c) => query_manager(&c, cmd).await,
+            Self::Sentinel(f) => f.query(cmd).await,
             Self::Cluster(mut c) => cmd.query_async(&mut c).await,
+        }
+    }
+
+    /// Tells the connection that a call got no answer in time: with Sentinel, the master may
+    /// have been replaced, so the next call asks the sentinels first.
+    pub(crate) fn suspect(&self) {
+        if let Self::Sentinel(f) = self {
+            f.suspect();
         }
     }
 
@@ -187,6 +167,58 @@ impl Connection {
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Self::Cluster(_))
     }
+}
+
+/// A connection manager for one server (`url`) as `config` says, making `retries` more
+/// connection attempts when a call finds the connection lost, counting in `losses` the times
+/// its connection drops; and who it talks to.
+pub(crate) async fn single(
+    url: &str,
+    config: &RedisConfig,
+    retries: usize,
+    losses: &Arc<AtomicU64>,
+) -> Result<(ConnectionManager, Peer), ConnectError> {
+    let info = with_credentials(resp3_unless_chosen(url)?, config);
+    let resp3 = info.redis_settings().protocol() == ProtocolVersion::RESP3;
+    let user = user_of(&info);
+    let tls = is_tls(&info);
+    let client = client_for(url, info, config)?;
+    let name = format!("Redis at {}", client.get_connection_info().addr());
+    let mut manager = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(config.connect_timeout))
+        .set_response_timeout(Some(config.command_timeout))
+        .set_number_of_retries(retries)
+        .set_min_delay(RECONNECT_MIN_DELAY)
+        .set_max_delay(Duration::from_secs(1));
+    if resp3 {
+        // Over RESP3 the connection is re-established without a call failing, so the loss is
+        // counted here. (Over RESP2 a call fails first, and the store drops its cached records
+        // on any failure.)
+        let counter = losses.clone();
+        manager = manager.set_push_sender(move |push: PushInfo| {
+            if push.kind == PushKind::Disconnection {
+                counter.fetch_add(1, Ordering::Release);
+            }
+            Ok::<(), Infallible>(())
+        });
+    }
+    let addr = client.get_connection_info().addr().clone();
+    match ConnectionManager::new_with_config(client, manager).await {
+        Ok(manager) => Ok((manager, Peer { name, user, tls })),
+        Err(e) if tls && e.is_timeout() => {
+            Err(handshake_timeout(&name, &addr, config.connect_timeout, e).await)
+        }
+        Err(e) => Err(connect_error(&name, &user, tls, e)),
+    }
+}
+
+/// Runs one command on a connection manager (see [`once_more_if_refused_at_once`]).
+pub(crate) async fn query_manager(c: &ConnectionManager, cmd: &redis::Cmd) -> RedisResult<Value> {
+    once_more_if_refused_at_once(|| {
+        let mut c = c.clone();
+        async move { cmd.query_async(&mut c).await }
+    })
+    .await
 }
 
 /// The shortest wait between two connection attempts of one reconnection.
@@ -332,6 +364,13 @@ pub(crate) fn pubsub_client(config: &RedisConfig) -> Result<redis::Client, Conne
         Target::Cluster(nodes) => nodes.first().ok_or_else(|| {
             ConnectError::config("a Redis Cluster needs at least one node".into())
         })?,
+        // A subscriber pinned to one server would not follow a failover.
+        Target::Sentinel(url) => {
+            return Err(ConnectError::config(format!(
+                "a pub/sub client is not available through Sentinel ({})",
+                redact(url)
+            )));
+        }
     };
     let info = with_credentials(url.as_str().into_connection_info()?, config);
     client_for(url, info, config)

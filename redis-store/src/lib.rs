@@ -57,6 +57,7 @@ mod connection;
 mod registry;
 mod reply;
 mod script;
+mod sentinel;
 mod store;
 
 pub use config::{ConnectError, DEFAULT_NAMESPACE, DEFAULT_RECORD_CACHE, RedisConfig};

@@ -46,6 +46,8 @@ pub struct RedisStore {
     namespace: Arc<str>,
     timeout: Duration,
     backoff: Duration,
+    /// `WAIT` after writes (see [`RedisConfig::wait_replicas`]).
+    wait: Option<(u32, Duration)>,
     /// What this namespace's clones share: the record cache and the app registry's state.
     inner: Arc<Shared>,
     /// How many times the connection was lost (see [`Records`]).
@@ -109,6 +111,7 @@ impl RedisStore {
             namespace: config.namespace.into(),
             timeout: config.command_timeout,
             backoff: config.conflict_backoff,
+            wait: config.wait,
             inner: Shared::new(config.record_cache, shared.losses.clone()),
             losses: shared.losses,
         })
@@ -131,6 +134,7 @@ impl RedisStore {
     }
 
     fn timed_out(&self) -> ApplyError {
+        self.conn.suspect();
         ApplyError::Store(format!(
             "{} did not answer within {} ms",
             self.name,
@@ -249,8 +253,49 @@ impl RedisStore {
             .await
             .map_err(|_| self.timed_out())?
             .map_err(|e| self.store_error(&e))?;
-        reply::decode(value, &encoded.shapes)
+        let outcome = reply::decode(value, &encoded.shapes)?;
+        if let (Some(wait), Outcome::Applied(..)) = (self.wait, &outcome)
+            && batch.iter().any(writes)
+        {
+            self.wait_for_replicas(wait).await?;
+        }
+        Ok(outcome)
     }
+
+    /// `WAIT replicas timeout` on the connection that sent the write; fewer replicas than
+    /// asked fail the call (the write was applied on the master only).
+    async fn wait_for_replicas(
+        &self,
+        (replicas, timeout): (u32, Duration),
+    ) -> Result<(), ApplyError> {
+        let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let mut cmd = redis::cmd("WAIT");
+        cmd.arg(replicas).arg(millis);
+        let value = tokio::time::timeout(self.timeout + timeout, self.conn.query(&cmd))
+            .await
+            .map_err(|_| self.timed_out())?
+            .map_err(|e| self.store_error(&e))?;
+        match value {
+            redis::Value::Int(n) if n >= i64::from(replicas) => Ok(()),
+            redis::Value::Int(n) => Err(ApplyError::Store(format!(
+                "{} applied the write, but only {n} of {replicas} replicas acknowledged it \
+                 within {millis} ms (WAIT)",
+                self.name
+            ))),
+            other => Err(ApplyError::Store(format!(
+                "{} answered WAIT with {other:?}",
+                self.name
+            ))),
+        }
+    }
+}
+
+/// Whether a command changes what Redis holds.
+fn writes(cmd: &Command) -> bool {
+    !matches!(
+        cmd,
+        Command::Get { .. } | Command::ZRange { .. } | Command::ZCount { .. }
+    )
 }
 
 /// A random duration in `0..max`.

@@ -18,8 +18,9 @@ pub(crate) struct Config {
     /// --auth-token too).
     #[arg(long, env = "BIND", default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
-    /// Keep sessions in Redis at this URL (`redis://[user:password@]host:port/db`, or
-    /// `rediss://…` for TLS) instead of in memory. The server starts even while Redis is
+    /// Keep sessions in Redis at this URL (`redis://[user:password@]host:port/db`,
+    /// `rediss://…` for TLS, or `redis+sentinel://host:port[,…]/master-name`) instead of in
+    /// memory. The server starts even while Redis is
     /// unreachable (503 until it answers); a refused password or certificate stops it.
     #[arg(long, env = "RS_REDISURL")]
     pub(crate) redis: Option<String>,

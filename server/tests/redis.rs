@@ -224,3 +224,45 @@ fn refused_credentials_and_untrusted_certificates_stop_the_server_at_start() {
         );
     }
 }
+
+#[test]
+fn the_server_follows_a_sentinel_failover_without_a_restart() {
+    let mut set = conformance::redis_server::Sentinels::start();
+    let replica = set.servers[1].port;
+    let s = Server::start(&["--redis", &set.url()]);
+    let (status, body) = send("PUT", &s.url("/shop/create/ann?ip=::1"), None);
+    assert_eq!(status, 200, "{body}");
+    let t = body["token"].as_str().unwrap().to_owned();
+    // The replica has the session before the master dies.
+    let offset = |port: u16, field: &str| {
+        conformance::redis_server::raw_command(port, &["INFO", "replication"])
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix(field).map(str::to_owned))
+    };
+    assert!(eventually(Duration::from_secs(10), || {
+        offset(set.servers[0].port, "master_repl_offset:") == offset(replica, "slave_repl_offset:")
+    }));
+
+    set.servers[0].stop();
+    let failed = eventually(Duration::from_secs(30), || {
+        let (status, body) = send("GET", &s.url(&format!("/shop/get/{t}")), None);
+        status == 503 && body["error"] == "storeError"
+    });
+    assert!(
+        failed,
+        "calls fail with storeError while the master is gone"
+    );
+    assert!(eventually(Duration::from_secs(60), || set.master_port()
+        == Some(replica)));
+    let back = eventually(Duration::from_secs(30), || {
+        let (status, body) = send("GET", &s.url(&format!("/shop/get/{t}")), None);
+        status == 200 && body["id"] == "ann"
+    });
+    assert!(
+        back,
+        "the promoted replica serves the session, without a restart"
+    );
+    assert_eq!(send("PUT", &s.url("/shop/create/bob?ip=::1"), None).0, 200);
+    s.stop();
+}

@@ -14,6 +14,9 @@
 //   tls.tls.ca;                         // PEM file paths made by openssl: ca, clientCert, ...
 //
 //   const cluster = await startRedisCluster(3);  // 3 masters: cluster.urls, cluster.close()
+//   const set = await startSentinels();  // a master, a replica, three sentinels
+//   set.url;                             // 'redis+sentinel://127.0.0.1:A,…/mymaster'
+//   await set.servers[0].stop();         // the master dies; await set.masterPort() names the replica
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -135,14 +138,17 @@ export class RedisServer {
   /** Starts it (again, after `stop`) on its port; resolves once it answers PING. */
   async start() {
     if (this.child !== null) return;
+    // A sentinel's config file (which it rewrites) must come first.
+    const sentinel = this.extra[1] === '--sentinel';
     const args = [
+      ...(sentinel ? this.extra.slice(0, 1) : []),
       '--port', String(this.port),
       '--bind', HOST,
       '--dir', this.dir,
       '--save', '',
       '--appendonly', 'no',
       '--logfile', join(this.dir, 'redis.log'),
-      ...this.extra,
+      ...(sentinel ? this.extra.slice(1) : this.extra),
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -216,11 +222,12 @@ export class RedisServer {
 }
 
 /** Starts a fresh redis-server on a spare loopback port, in a new temp dir. */
-export async function startRedis() {
+export async function startRedis(extra = [], configure = () => []) {
   let last;
   for (let i = 0; i < 10; i++) {
     const port = await sparePort();
-    const server = new RedisServer(port, mkdtempSync(join(tmpdir(), `session-core-redis-${port}-`)));
+    const dir = mkdtempSync(join(tmpdir(), `session-core-redis-${port}-`));
+    const server = new RedisServer(port, dir, [...configure(dir), ...extra]);
     try {
       await server.start();
       return server;
@@ -386,4 +393,67 @@ export async function startRedisCluster(masters = 3) {
     await cluster.close();
     throw e;
   }
+}
+
+/** The name the sentinels of `startSentinels` know the master by. */
+export const SENTINEL_MASTER = 'mymaster';
+
+async function waitFor(what, ready, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * A master, one replica (caught up), and three sentinels watching them as `mymaster` (quorum
+ * 2, the master down after one second without an answer, so a failover takes a few
+ * seconds). The JS twin of Sentinels in redis_server.rs. `url` is the
+ * `redis+sentinel://` URL; `masterPort()` the port every sentinel has switched to (`null`
+ * while they disagree or a failover is in progress); `close()` stops them all.
+ */
+export async function startSentinels() {
+  const master = await startRedis();
+  const replica = await startRedis(['--replicaof', HOST, String(master.port)]);
+  await waitFor('the replica to sync', async () =>
+    (await replica.command('INFO', 'replication')).includes('master_link_status:up'));
+  const sentinels = [];
+  for (let i = 0; i < 3; i++) {
+    sentinels.push(await startRedis(['--sentinel'], (dir) => {
+      const conf = join(dir, 'sentinel.conf');
+      const m = SENTINEL_MASTER;
+      writeFileSync(conf, [
+        `sentinel monitor ${m} ${HOST} ${master.port} 2`,
+        `sentinel down-after-milliseconds ${m} 1000`,
+        `sentinel failover-timeout ${m} 3000`,
+        `sentinel parallel-syncs ${m} 1`,
+        '',
+      ].join('\n'));
+      return [conf];
+    }));
+  }
+  await waitFor('the sentinels to see each other and the replica', async () => {
+    for (const s of sentinels) {
+      const fields = await s.command('SENTINEL', 'master', SENTINEL_MASTER);
+      const field = (name) => fields[fields.indexOf(name) + 1];
+      if (field('num-other-sentinels') !== '2' || field('num-slaves') !== '1') return false;
+    }
+    return true;
+  });
+  const servers = [master, replica];
+  return {
+    servers,
+    sentinels,
+    url: `redis+sentinel://${sentinels.map((s) => `${HOST}:${s.port}`).join(',')}/${SENTINEL_MASTER}`,
+    async masterPort() {
+      // `SENTINEL master` changes at the switch, when the failover is over.
+      const named = await Promise.all(sentinels.map((s) =>
+        s.command('SENTINEL', 'master', SENTINEL_MASTER).then((r) => Number(r[r.indexOf('port') + 1]), () => null)));
+      return named.every((p) => p === named[0]) ? named[0] : null;
+    },
+    async close() {
+      for (const s of [...sentinels, ...servers]) await s.close();
+    },
+  };
 }

@@ -2,4 +2,4 @@
 
 #![allow(unused_imports)] // Each test binary uses its own subset of the helpers.
 
-pub(crate) use conformance::redis_server::{Cluster, RedisServer, raw_command};
+pub(crate) use conformance::redis_server::{Cluster, RedisServer, Sentinels, raw_command};

@@ -181,7 +181,11 @@ impl RedisServer {
         let port = self.port.to_string();
         let dir = self.dir.to_str().ok_or("temp dir is not UTF-8")?;
         let log = format!("{dir}/redis.log");
-        let mut args = vec![
+        // A sentinel's config file (which it rewrites) must come first.
+        let sentinel = self.extra.get(1).is_some_and(|a| a == "--sentinel");
+        let (conf, extra) = self.extra.split_at(if sentinel { 1 } else { 0 });
+        let mut args: Vec<&str> = conf.iter().map(String::as_str).collect();
+        args.extend([
             "--port",
             &port,
             "--bind",
@@ -194,8 +198,8 @@ impl RedisServer {
             "no",
             "--logfile",
             &log,
-        ];
-        args.extend(self.extra.iter().map(String::as_str));
+        ]);
+        args.extend(extra.iter().map(String::as_str));
         let child = Command::new("redis-server")
             .args(&args)
             .stdin(Stdio::null())
@@ -531,5 +535,137 @@ fn read_reply(r: &mut impl BufRead) -> Result<String, String> {
             Ok(items?.join("\n"))
         }
         _ => Err(format!("unexpected reply line {line:?}")),
+    }
+}
+
+/// A master, one replica, and three sentinels watching them (under the name
+/// [`Sentinels::MASTER`]), on spare loopback ports. The sentinels declare the master down
+/// after one second without an answer, so a failover takes a few seconds.
+pub struct Sentinels {
+    /// The master, then the replica (which the sentinels promote when the master dies).
+    pub servers: Vec<RedisServer>,
+    /// The three sentinels (`redis-server <conf> --sentinel`).
+    pub sentinels: Vec<RedisServer>,
+}
+
+impl Sentinels {
+    /// The name the sentinels know the master by.
+    pub const MASTER: &'static str = "mymaster";
+
+    /// Starts the master, its replica (caught up), and three sentinels that see both.
+    pub fn start() -> Self {
+        let master = RedisServer::start();
+        let port = master.port.to_string();
+        let replica = RedisServer::start_with(&["--replicaof", "127.0.0.1", &port]);
+        wait_for(Duration::from_secs(20), "the replica to sync", || {
+            replica
+                .cmd(&["INFO", "replication"])
+                .contains("master_link_status:up")
+        });
+        let sentinels: Vec<RedisServer> = (0..3)
+            .map(|_| RedisServer::start_sentinel(master.port))
+            .collect();
+        wait_for(
+            Duration::from_secs(20),
+            "the sentinels to see each other and the replica",
+            || {
+                sentinels.iter().all(|s| {
+                    let info = s.cmd(&["SENTINEL", "master", Self::MASTER]);
+                    let field = |name: &str| {
+                        let mut lines = info.lines();
+                        lines.find(|l| *l == name)?;
+                        lines.next().map(str::to_owned)
+                    };
+                    field("num-other-sentinels").as_deref() == Some("2")
+                        && field("num-slaves").as_deref() == Some("1")
+                })
+            },
+        );
+        Self {
+            servers: vec![master, replica],
+            sentinels,
+        }
+    }
+
+    /// `redis+sentinel://127.0.0.1:A,127.0.0.1:B,127.0.0.1:C/mymaster`
+    pub fn url(&self) -> String {
+        let hosts: Vec<String> = self.addrs();
+        format!("redis+sentinel://{}/{}", hosts.join(","), Self::MASTER)
+    }
+
+    /// The sentinels' `127.0.0.1:port`.
+    pub fn addrs(&self) -> Vec<String> {
+        self.sentinels
+            .iter()
+            .map(|s| format!("127.0.0.1:{}", s.port))
+            .collect()
+    }
+
+    /// The port of the master every sentinel has switched to (`None` while they disagree,
+    /// or a failover is still in progress).
+    pub fn master_port(&self) -> Option<u16> {
+        let named: Vec<Option<u16>> = self
+            .sentinels
+            .iter()
+            .map(|s| {
+                let info = raw_command(s.port, &["SENTINEL", "master", Self::MASTER]).ok()?;
+                let mut lines = info.lines();
+                lines.find(|l| *l == "port")?;
+                lines.next()?.parse().ok()
+            })
+            .collect();
+        named
+            .windows(2)
+            .all(|w| w[0] == w[1])
+            .then(|| named[0])
+            .flatten()
+    }
+}
+
+impl RedisServer {
+    /// A sentinel watching the master on `master_port` (quorum 2, down after 1 s).
+    fn start_sentinel(master_port: u16) -> Self {
+        let mut last = String::new();
+        for _ in 0..10 {
+            let port = spare_port(false);
+            let dir = temp_dir(port);
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                last = e.to_string();
+                continue;
+            }
+            let conf = dir.join("sentinel.conf");
+            let text = format!(
+                "sentinel monitor {m} 127.0.0.1 {master_port} 2\n\
+                 sentinel down-after-milliseconds {m} 1000\n\
+                 sentinel failover-timeout {m} 3000\n\
+                 sentinel parallel-syncs {m} 1\n",
+                m = Sentinels::MASTER
+            );
+            if let Err(e) = std::fs::write(&conf, text) {
+                last = e.to_string();
+                continue;
+            }
+            let mut server = Self {
+                port,
+                dir,
+                extra: vec![conf.to_string_lossy().into_owned(), "--sentinel".to_owned()],
+                child: None,
+                tls: None,
+            };
+            match server.spawn() {
+                Ok(()) => return server,
+                Err(e) => last = e,
+            }
+        }
+        panic!("could not start a sentinel: {last}");
+    }
+}
+
+/// Waits until `ready` holds, or panics naming `what`.
+fn wait_for(limit: Duration, what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -13,6 +13,7 @@ export async function sessionCoreCjs(): Promise<void> {
   void new Sessions({ redis: redisOptions });
   const clusterOptions: RedisClusterOptions = { cluster: ['redis://10.0.0.1:6379'], username: 'app' };
   void new Sessions({ redis: clusterOptions });
+  void new Sessions({ redis: { url: 'redis+sentinel://10.0.0.1:26379/mymaster', waitReplicas: 1 } });
   const sessions: Sessions = new Sessions(options);
   const viaNamespace: sessionCore.Sessions = new sessionCore.Sessions();
   const viaDefault: sessionCore.Sessions = new sessionCore.default({ store: new sessionCore.MapStore() });

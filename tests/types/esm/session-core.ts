@@ -74,6 +74,10 @@ export async function sessionCore(): Promise<void> {
   void new Sessions({ redis: { url: 'redis://h', cluster: ['redis://h'] } });
   // @ts-expect-error: node URLs, as text
   void new Sessions({ redis: { cluster: [{ host: 'h', port: 1 }] } });
+  const failover: RedisOptions = { url: 'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster', waitReplicas: 1, waitTimeout: 500 };
+  await new Sessions({ redis: failover }).quit();
+  // @ts-expect-error: waitReplicas is a number
+  void new Sessions({ redis: { url: 'redis+sentinel://h/m', waitReplicas: '1' } });
   const onStore = new Sessions({ store: new MapStore() });
 
   const create: CreateOptions = { app: 'shop', id: 'u1', ip: '::1', ttl: 3600, d: { a: 1, b: 'x', c: true } };
