@@ -12,7 +12,7 @@ use serde_json::json;
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Server, send};
+use support::{Server, add_web_user, send};
 
 /// The stderr of a server that `args` must stop at start (it fails, rather than hangs, if the
 /// server keeps running).
@@ -51,16 +51,7 @@ fn refused(args: &[&str]) -> String {
 fn sessions_spread_over_a_three_master_cluster_with_credentials_on_every_node() {
     let cluster = Cluster::start(3);
     for node in &cluster.nodes {
-        node.cmd(&[
-            "ACL",
-            "SETUSER",
-            "web",
-            "on",
-            ">web-pass-1",
-            "~*",
-            "&*",
-            "+@all",
-        ]);
+        add_web_user(node);
     }
     // One node is enough to find the cluster; the password comes from the environment.
     let nodes = cluster.urls()[1..].join(",");

@@ -7,7 +7,7 @@ mod support;
 use conformance::redis_server::RedisServer;
 use serde_json::json;
 use std::time::Duration;
-use support::{Server, eventually, send};
+use support::{Server, add_web_user, eventually, send};
 
 #[test]
 fn redis_down_is_503_and_the_server_recovers() {
@@ -124,21 +124,6 @@ fn the_server_starts_before_redis_answers_503_then_recovers() {
     );
     assert!(s.logged("connected to Redis"), "{}", s.log_text());
     s.stop();
-}
-
-/// The ACL user `web` (password `web-pass-1`) that the TLS tests log in as.
-fn add_web_user(redis: &RedisServer) {
-    let acl = [
-        "ACL",
-        "SETUSER",
-        "web",
-        "on",
-        ">web-pass-1",
-        "~*",
-        "&*",
-        "+@all",
-    ];
-    assert_eq!(redis.cmd(&acl), "OK");
 }
 
 #[test]

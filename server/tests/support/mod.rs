@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)] // Each test file uses part of this; unwrap asserts.
 
+use conformance::redis_server::RedisServer;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -329,4 +330,19 @@ pub(crate) fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
             Err(_) => return true,
         }
     }
+}
+
+/// Adds the ACL user `web` (password `web-pass-1`) that the credential tests log in as.
+pub(crate) fn add_web_user(redis: &RedisServer) {
+    let acl = [
+        "ACL",
+        "SETUSER",
+        "web",
+        "on",
+        ">web-pass-1",
+        "~*",
+        "&*",
+        "+@all",
+    ];
+    assert_eq!(redis.cmd(&acl), "OK");
 }
