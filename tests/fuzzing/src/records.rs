@@ -11,6 +11,7 @@ use crate::draw;
 use arbitrary::{Arbitrary, Result, Unstructured};
 use serde_json::{Value, json};
 use session_core::host::answer;
+use session_core::input::OPERATIONS;
 use session_core::store::{ApplyError, Batch, Reply, Stored, SyncStore};
 use session_core::{Create, Event, ManualClock, MemoryStore, Patch, Request, Sessions};
 use std::collections::VecDeque;
@@ -146,20 +147,13 @@ fn real_record(sessions: &Sessions<Forging>, token: &str) -> Vec<u8> {
 
 /// One operation of the session's app, with valid input.
 fn operation(u: &mut Unstructured<'_>, token: &str) -> Result<(&'static str, Value)> {
-    let op = *u.choose(&[
-        "get",
-        "touch",
-        "set",
-        "setTtl",
-        "regenerate",
-        "kill",
-        "activity",
-        "soapp",
-        "soid",
-        "killsoid",
-        "killall",
-        "sweep",
-    ])?;
+    // Every operation but `create` (the session exists already).
+    let others: Vec<&'static str> = OPERATIONS
+        .iter()
+        .copied()
+        .filter(|op| *op != "create")
+        .collect();
+    let op = *u.choose(&others)?;
     let input = match op {
         "set" => {
             let mut d = draw::data_object(u)?;
