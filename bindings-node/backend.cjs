@@ -113,7 +113,8 @@ function openRemote(options) {
 
 /**
  * `options.redis`: a URL (`redis://…`, `rediss://…` for TLS, `redis+sentinel://…` for the
- * master Sentinel names), or `{ url, username?, password?, tls?, waitReplicas?, waitTimeout? }`
+ * master Sentinel names), or `{ url, username?, password?, tls?, waitReplicas?, waitTimeout?,
+ * shards? }`
  * where `tls` is `true` or `{ ca?, cert?, key? }` (PEM text or Buffers, as node:tls takes
  * them; `ca` may be an array); `cluster` (a Redis Cluster's node URLs) instead of `url`.
  * `tls` turns `redis://` URLs into `rediss://`. Returns the URL (a cluster's first node) and
@@ -144,11 +145,11 @@ function redisTarget(redis) {
     if (typeof v !== 'string' || v === '') throw new TypeError(`options.redis.${name} must be a non-empty string`);
     settings[name] = v;
   }
-  for (const [name, min] of [['waitReplicas', 0], ['waitTimeout', 1]]) {
+  for (const [name, min, max] of [['waitReplicas', 0, 2 ** 31 - 1], ['waitTimeout', 1, 2 ** 31 - 1], ['shards', 1, 64]]) {
     const v = redis[name];
     if (v === undefined || v === null) continue;
-    if (!Number.isInteger(v) || v < min || v > 2 ** 31 - 1) {
-      throw new TypeError(`options.redis.${name} must be an integer from ${min} to 2147483647`);
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new TypeError(`options.redis.${name} must be an integer from ${min} to ${max}`);
     }
     settings[name] = v;
   }

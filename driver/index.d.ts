@@ -234,6 +234,13 @@ export interface RedisOptions {
   waitReplicas?: number;
   /** How long `waitReplicas` may wait, in milliseconds (default 1000). */
   waitTimeout?: number;
+  /**
+   * How many shards each app's keys spread over: 1 (the default) to 64. On a Redis Cluster,
+   * one shard keeps an app on one master; 16 spread it over all of them (each shard's hash
+   * tag is chosen to land on evenly spaced slots). Every process sharing the Redis must use
+   * the same count: sessions stored under another count are not found.
+   */
+  shards?: number;
 }
 
 /**
@@ -251,8 +258,8 @@ export interface SessionsOptions {
    * Sessions in Redis (or Valkey), shared by every process that uses the same Redis:
    * `redis://[username:password@]host:port[/db]`, `rediss://…` for TLS,
    * `redis+sentinel://host:port[,host:port…]/master-name` through Sentinel, or
-   * `{ url, username, password, tls, waitReplicas, waitTimeout }`, or a Redis Cluster:
-   * `{ cluster: [urls], ... }`. The first call connects (a refused password or certificate is
+   * `{ url, username, password, tls, waitReplicas, waitTimeout, shards }`, or a Redis Cluster:
+   * `{ cluster: [urls], shards: 16, ... }`. The first call connects (a refused password or certificate is
    * a `storeError` then). Not with `store`. (session-core's napi package only.)
    */
   redis?: string | RedisOptions | RedisClusterOptions;
@@ -424,6 +431,11 @@ export interface RedisSessionsOptions {
    * instead of `host`/`port`/`options.url`; `options`' credentials and TLS apply to each.
    */
   cluster?: Array<string | { host: string; port: number }>;
+  /**
+   * session-core's own: each app's keys over this many shards (1 to 64, default 1), so that
+   * one app spreads over a cluster's masters. Every process must use the same count.
+   */
+  shards?: number;
   /** session-core's own: the clock, in milliseconds since the epoch (tests move it). */
   clock?: () => number;
   /** node-redis' options: `url`, or `username`, `password`, `database` with `host`/`port`. */

@@ -19,7 +19,7 @@ use napi_derive::napi;
 use session_core::host::{answer, millis, parse_input};
 use session_core::machine::{Conflict, Machine, Step};
 use session_core::store::{ApplyError, AsyncStore, Command, Reply};
-use session_core::{AsyncSessions, Error, Event, Key, Request, Response};
+use session_core::{AsyncSessions, Error, Event, Key, Request, Response, Shards};
 use session_core_redis::{ConnectError, RedisConfig, RedisStore};
 use std::fmt::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -52,6 +52,8 @@ pub struct NativeRedisSessions {
 
 struct Inner {
     config: RedisConfig,
+    /// How many shards each app's keys spread over.
+    shards: Shards,
     /// "Redis at host:port/db" from the URL, or the cluster's nodes (never the password),
     /// for connection errors.
     address: String,
@@ -97,6 +99,9 @@ pub struct RedisOptions {
     pub wait_replicas: Option<u32>,
     /// How long that wait may take, in milliseconds (default 1000).
     pub wait_timeout: Option<u32>,
+    /// How many shards each app's keys spread over (1 to 64, default 1): with more, one app
+    /// spreads over a Redis Cluster's masters. Every process must use the same count.
+    pub shards: Option<u32>,
 }
 
 impl RedisOptions {
@@ -154,8 +159,14 @@ impl NativeRedisSessions {
             ),
         };
         let config = config.namespace(namespace);
+        let shards = match options.as_ref().and_then(|o| o.shards) {
+            Some(k) => Shards::new(k)
+                .map_err(|e| napi::Error::new(napi::Status::InvalidArg, e.to_string()))?,
+            None => Shards::ONE,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
+                shards,
                 address,
                 config: match options {
                     Some(options) => options.apply(config),
@@ -263,7 +274,7 @@ impl Inner {
         events: &mut Vec<Event>,
     ) -> Result<Response, Error> {
         let input = parse_input(input_json)?;
-        let op = Request::op_from_input(op, &input, now)?;
+        let op = Request::op_from_input(op, &input, now, self.shards)?;
         let engine = self.engine().await?;
         engine.run(Recorded { op, events }).await
     }
@@ -323,7 +334,11 @@ impl Inner {
                 if state.closed {
                     return Err(closed());
                 }
-                let engine = Arc::new(AsyncSessions::new(store).with_auto_sweep(None));
+                let engine = Arc::new(
+                    AsyncSessions::new(store)
+                        .with_shards(self.shards)
+                        .with_auto_sweep(None),
+                );
                 state.engine = Some(engine.clone());
                 Ok(engine)
             }

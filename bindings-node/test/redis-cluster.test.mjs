@@ -1,6 +1,8 @@
 // `new Sessions({ redis: { cluster } })` and the drop-in's `cluster` option on a real 3-master
 // Redis Cluster (tests/js/redis-server.mjs): every conformance vector, the lost-update probe,
-// apps spread over the masters, and bad cluster settings refused by name before any call.
+// apps spread over the masters, and bad cluster settings refused by name before any call; then
+// the same with each app over 16 shards (`redis: { cluster, shards: 16 }`), which spreads one
+// app over every master.
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -28,6 +30,67 @@ function make(options) {
 
 let namespaces = 0;
 runVectors('Redis Cluster (3 masters)', (clock) => make({ namespace: `cvec${++namespaces}`, clock }));
+runVectors('Redis Cluster (3 masters, 16 shards per app)', (clock) =>
+  make({ namespace: `kvec${++namespaces}`, clock, redis: { cluster: cluster.urls, shards: 16 } }),
+);
+
+describe('One app over 16 shards on a Redis Cluster', () => {
+  const sharded = (namespace) => make({ namespace, redis: { cluster: cluster.urls, shards: 16 } });
+
+  test('one app lands on every master, and app-wide answers merge the shards', async () => {
+    const namespace = `shard${++namespaces}`;
+    const s = sharded(namespace);
+    const users = Array.from({ length: 48 }, (_, i) => `user${i}`);
+    const tokens = [];
+    for (const id of users) {
+      for (let k = 0; k < 2; k++) tokens.push((await s.create({ app: 'shop', id, ip: '::1' })).token);
+    }
+    for (const node of cluster.nodes) {
+      const keys = await node.command('KEYS', `${namespace}:*:s:*`);
+      assert.ok(keys.length > 0, `node ${node.port} holds sessions of the one app`);
+    }
+    assert.deepEqual(await s.activity({ app: 'shop', dt: 600 }), { activity: 48 });
+    assert.equal((await s.soapp({ app: 'shop', dt: 600 })).sessions.length, 96);
+    const seen = new Set();
+    let cursor;
+    do {
+      const page = await s.soapp({ app: 'shop', dt: 600, limit: 7, cursor });
+      for (const l of page.sessions) {
+        assert.ok(!seen.has(l.handle), `${l.handle} listed once`);
+        seen.add(l.handle);
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    assert.equal(seen.size, 96);
+    assert.equal((await s.soid({ app: 'shop', id: 'user7' })).sessions.length, 2);
+    const regenerated = await s.regenerate({ app: 'shop', token: tokens[0] });
+    assert.equal((await s.get({ app: 'shop', token: regenerated.token })).id, 'user0');
+    assert.deepEqual(await s.killsoid({ app: 'shop', id: 'user1' }), { kill: 2 });
+    assert.deepEqual(await s.killall({ app: 'shop' }), { kill: 94 });
+    assert.deepEqual(await s.activity({ app: 'shop', dt: 600 }), { activity: 0 });
+  });
+
+  test('no lost updates with 16 shards: 2 processes × 300 concurrent sets', async () => {
+    const namespace = `krace${++namespaces}`;
+    await probeLostUpdates({
+      sessions: sharded(namespace),
+      cwd: packageDir,
+      open: `import { Sessions } from 'session-core';
+             const s = new Sessions({ redis: { cluster: JSON.parse(ARGS[0]), shards: 16 }, namespace: ARGS[1], wipe: 0 });`,
+      args: [JSON.stringify(cluster.urls), namespace],
+    });
+  });
+
+  test('a shard count outside 1 to 64 is a TypeError naming the field', () => {
+    for (const shards of [0, 65, 1.5, '16', -1]) {
+      assert.throws(
+        () => new Sessions({ redis: { cluster: cluster.urls, shards } }),
+        { name: 'TypeError', message: 'options.redis.shards must be an integer from 1 to 64' },
+        String(shards),
+      );
+    }
+  });
+});
 
 describe('Sessions on a Redis Cluster', () => {
   test('apps land on every master, and each answers through any node given', async () => {
@@ -134,6 +197,26 @@ describe('session-core/redis-sessions on a Redis Cluster (the `cluster` option)'
     while ((await b.get({ app: 'shop', token })) !== null) {
       assert.ok(Date.now() < deadline, 'b still answers the killed session from its cache');
       await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
+  test('with `shards: 16`, one app spreads over every master', async () => {
+    const namespace = `rsk${++namespaces}`;
+    const rs = new RedisSessions({ namespace, wipe: 0, cluster: cluster.urls, shards: 16 });
+    opened.push(rs);
+    const tokens = [];
+    for (let i = 0; i < 40; i++) tokens.push((await rs.create({ app: 'shop', id: `u${i}`, ip: '::1', ttl: 3600 })).token);
+    for (const node of cluster.nodes) {
+      const keys = await node.command('KEYS', `${namespace}:{shop:*}:s:*`);
+      assert.ok(keys.length > 0, `node ${node.port} holds some of the app's sessions`);
+    }
+    assert.deepEqual(await rs.activity({ app: 'shop', deltaTime: 600 }), { activity: 40 });
+    assert.equal((await rs.get({ app: 'shop', token: tokens[3] })).id, 'u3');
+    for (const shards of [0, 65, '8']) {
+      assert.throws(() => new RedisSessions({ cluster: cluster.urls, shards }), {
+        name: 'TypeError',
+        message: 'shards must be an integer from 1 to 64',
+      });
     }
   });
 

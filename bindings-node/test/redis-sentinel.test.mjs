@@ -82,9 +82,10 @@ test('a failover under load: storeError for a while, then success through the pr
     assert.ok(Date.now() < deadline, 'the sentinels promoted no replica');
     await sleep(50);
   }
-  // The old master comes back, as a supervisor would restart it; the sentinels make it the
-  // new master's replica (without one, WAIT 1 could acknowledge no write).
-  await set.servers[0].start();
+  // The old master comes back, as a supervisor must restart a master without persistence: as
+  // the new master's replica, never promoted (empty, it would lose every write). Without a
+  // replica, WAIT 1 could acknowledge no write.
+  await set.servers[0].startAsReplicaOf(replicaPort);
   while (okAfterError < 20) {
     assert.ok(Date.now() < deadline, `no recovery: ${errors.length} errors, the last: ${errors.at(-1)?.message}`);
     await sleep(50);

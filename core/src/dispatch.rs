@@ -10,6 +10,7 @@ use crate::ops::{
     self, ActivityFlow, BulkOp, CreateFlow, Expired, KillOp, ListFlow, RegenerateOp, Removal,
 };
 use crate::session::{Listed, Session};
+use crate::shard::{Scope, Shards};
 use crate::store::Reply;
 use crate::token::Token;
 use serde_json::{Value, json};
@@ -84,29 +85,45 @@ pub enum AnyOp {
 }
 
 impl Request {
-    /// The machine that answers this request at `now`. `create` and `regenerate` draw their
-    /// new token here, from the OS CSPRNG.
+    /// The machine that answers this request at `now`, for apps with one shard. `create` and
+    /// `regenerate` draw their new token here, from the OS CSPRNG.
     pub fn into_op(self, now: u64) -> Result<AnyOp, Error> {
+        self.into_op_in(now, Shards::ONE)
+    }
+
+    /// [`Request::into_op`] for apps whose keys spread over `shards`.
+    pub fn into_op_in(self, now: u64, shards: Shards) -> Result<AnyOp, Error> {
+        let scope = |app| Scope::new(app, shards);
         Ok(match self {
-            Request::Create(input) => AnyOp::Create(ops::create(input, Token::generate()?, now)),
-            Request::Get(app, h) => AnyOp::Access(ops::get(app, h, now)),
-            Request::Touch(app, h) => AnyOp::Access(ops::access(app, h, ops::Access::Touch, now)),
-            Request::Set(app, h, d) => AnyOp::Access(ops::set(app, h, d, now)),
+            Request::Create(input) => {
+                let token = shards.token(shards.of_user(&input.id))?;
+                AnyOp::Create(ops::create_in(shards, input, token, now))
+            }
+            Request::Get(app, h) => AnyOp::Access(ops::get(scope(app), h, now)),
+            Request::Touch(app, h) => {
+                AnyOp::Access(ops::access(scope(app), h, ops::Access::Touch, now))
+            }
+            Request::Set(app, h, d) => AnyOp::Access(ops::set(scope(app), h, d, now)),
             Request::SetTtl(app, h, ttl) => {
-                AnyOp::Access(ops::access(app, h, ops::Access::SetTtl(ttl), now))
+                AnyOp::Access(ops::access(scope(app), h, ops::Access::SetTtl(ttl), now))
             }
             Request::Regenerate(app, h) => {
-                AnyOp::Regenerate(ops::regenerate(app, h, Token::generate()?, now))
+                let token = shards.token(shards.of_handle(&h))?;
+                AnyOp::Regenerate(ops::regenerate(scope(app), h, token, now))
             }
-            Request::Kill(app, h) => AnyOp::Kill(ops::kill(app, h, now)),
-            Request::Activity(app, dt) => AnyOp::Activity(ops::activity(app, dt, now)),
-            Request::Soapp(app, dt) => AnyOp::List(ops::soapp(app, dt, now)),
-            Request::Soid(app, id) => AnyOp::List(ops::soid(app, id, now)),
-            Request::SoappPage(app, dt, page) => AnyOp::Page(ops::soapp_page(app, dt, page, now)),
-            Request::SoidPage(app, id, page) => AnyOp::Page(ops::soid_page(app, id, page, now)),
-            Request::KillSoid(app, id) => AnyOp::KillMany(ops::killsoid(app, id, now)),
-            Request::KillAll(app) => AnyOp::KillMany(ops::killall(app, now)),
-            Request::Sweep(app, limit) => AnyOp::Sweep(ops::sweep(app, limit, now)),
+            Request::Kill(app, h) => AnyOp::Kill(ops::kill(scope(app), h, now)),
+            Request::Activity(app, dt) => AnyOp::Activity(ops::activity(scope(app), dt, now)),
+            Request::Soapp(app, dt) => AnyOp::List(ops::soapp(scope(app), dt, now)),
+            Request::Soid(app, id) => AnyOp::List(ops::soid(scope(app), id, now)),
+            Request::SoappPage(app, dt, page) => {
+                AnyOp::Page(ops::soapp_page(scope(app), dt, page, now))
+            }
+            Request::SoidPage(app, id, page) => {
+                AnyOp::Page(ops::soid_page(scope(app), id, page, now))
+            }
+            Request::KillSoid(app, id) => AnyOp::KillMany(ops::killsoid(scope(app), id, now)),
+            Request::KillAll(app) => AnyOp::KillMany(ops::killall(scope(app), now)),
+            Request::Sweep(app, limit) => AnyOp::Sweep(ops::sweep_in(shards, app, limit, now)),
         })
     }
 }
@@ -138,14 +155,19 @@ impl Request {
     /// The machine of operation `op` (a JS method name) with its option object at `now`:
     /// [`Request::parse`], then [`Request::into_op_with`] as the object's
     /// [`KEEP_EXPIRED`] switch says. The entry point of the JS hosts.
-    pub fn op_from_input(op: &str, input: &Value, now: u64) -> Result<AnyOp, Error> {
-        Request::parse(op, input)?.into_op_with(now, Expired::of_input(input))
+    pub fn op_from_input(
+        op: &str,
+        input: &Value,
+        now: u64,
+        shards: Shards,
+    ) -> Result<AnyOp, Error> {
+        Request::parse(op, input)?.into_op_with(now, Expired::of_input(input), shards)
     }
 
-    /// [`Request::into_op`], with `expired` saying what the operation does with an expired
+    /// [`Request::into_op_in`], with `expired` saying what the operation does with an expired
     /// session it meets.
-    pub fn into_op_with(self, now: u64, expired: Expired) -> Result<AnyOp, Error> {
-        let mut op = self.into_op(now)?;
+    pub fn into_op_with(self, now: u64, expired: Expired, shards: Shards) -> Result<AnyOp, Error> {
+        let mut op = self.into_op_in(now, shards)?;
         match &mut op {
             AnyOp::Access(m) => m.flow_mut().on_expired(expired),
             AnyOp::Regenerate(m) => m.flow_mut().on_expired(expired),

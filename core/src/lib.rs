@@ -57,6 +57,7 @@ pub mod ops;
 mod record;
 pub mod rest;
 pub mod session;
+pub mod shard;
 pub mod store;
 pub mod sweep;
 #[cfg(feature = "testkit")]
@@ -75,6 +76,7 @@ pub use keys::Key;
 pub use memory::MemoryStore;
 pub use record::Record;
 pub use session::{Listed, Session};
+pub use shard::{Scope, Shards, Tag};
 pub use store::Command;
 pub use sweep::AutoSweep;
 pub use token::{Handle, Token};

@@ -26,7 +26,7 @@
 //! ```
 //! use session_core::store::{Command, Reply};
 //! use session_core::{wire, App, Key};
-//! let cmd = Command::ZCount { key: Key::Users(App::new("shop").unwrap()), min: 5, max: u64::MAX };
+//! let cmd = Command::ZCount { key: Key::Users(App::new("shop").unwrap().into()), min: 5, max: u64::MAX };
 //! assert_eq!(
 //!     wire::command_to_json(&cmd, "rs"),
 //!     serde_json::json!({"op": "zcount", "key": "rs:{shop}:_users", "min": 5, "max": 9007199254740991u64})
@@ -227,7 +227,8 @@ impl WireOp {
     /// Parses operation `op` with its option object, at `now`, for keys under `namespace`.
     /// Bad input is reported by the first step, before any store work.
     pub fn new(op: &str, input: &Value, now: u64, namespace: &str) -> Self {
-        let parsed = crate::input::Request::op_from_input(op, input, now);
+        // Stores written in JavaScript hold an app in one shard.
+        let parsed = crate::input::Request::op_from_input(op, input, now, crate::Shards::ONE);
         let (op, failed) = match parsed {
             Ok(op) => (Some(op), None),
             Err(e) => (None, Some(e)),

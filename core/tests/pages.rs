@@ -1,11 +1,12 @@
 //! Paged listings under concurrent change: whatever is created, killed, read or regenerated
 //! between pages, a session that lives through the whole listing is on exactly one page, and
-//! no handle is listed twice.
+//! no handle is listed twice: with one shard, and with each app over several (a page then
+//! merges the shards' indexes).
 
 #![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
 
 use proptest::prelude::*;
-use session_core::{Create, ManualClock, MemoryStore, Sessions, Token};
+use session_core::{Create, ManualClock, MemoryStore, Sessions, Shards, Token};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
@@ -19,7 +20,7 @@ enum Change {
 
 fn change() -> impl Strategy<Value = Change> {
     prop_oneof![
-        (0..4usize).prop_map(Change::Create),
+        (0..8usize).prop_map(Change::Create),
         (0..64usize).prop_map(Change::Kill),
         (0..64usize).prop_map(Change::Get),
         (0..64usize).prop_map(Change::Regenerate),
@@ -27,15 +28,16 @@ fn change() -> impl Strategy<Value = Change> {
     ]
 }
 
-fn run(initial: usize, limit: u32, soid: bool, between: Vec<Vec<Change>>) {
+fn run(shards: u32, initial: usize, limit: u32, soid: bool, between: Vec<Vec<Change>>) {
     let clock = ManualClock::new(1_700_000_000_000);
     let s = Sessions::new(MemoryStore::new())
+        .with_shards(Shards::new(shards).unwrap())
         .with_clock(clock.clone())
         .with_auto_sweep(None);
-    let users = ["u0", "u1", "u2", "u3"];
+    let users = ["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7"];
     let mut tokens: Vec<(Token, &str)> = Vec::new();
     for i in 0..initial {
-        let user = if soid { "u0" } else { users[i % 4] };
+        let user = if soid { "u0" } else { users[i % users.len()] };
         tokens.push((s.create(Create::new("shop", user, "::1")).unwrap(), user));
         // Several sessions per millisecond: ties of the index's score.
         if i % 3 == 0 {
@@ -100,11 +102,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
     #[test]
     fn pages_list_each_session_that_lives_throughout_exactly_once(
+        shards in prop::sample::select(vec![1u32, 4, 16]),
         initial in 0..120usize,
         limit in 1..20u32,
         soid in any::<bool>(),
         between in proptest::collection::vec(proptest::collection::vec(change(), 0..6), 0..40),
     ) {
-        run(initial, limit, soid, between);
+        run(shards, initial, limit, soid, between);
     }
 }

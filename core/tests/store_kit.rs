@@ -6,13 +6,20 @@
 
 use serde_json::json;
 use session_core::store::{ApplyError, Batch, Command, Expect, MAX_BATCH, Reply, SyncStore};
-use session_core::testkit::check_sync_store;
-use session_core::{ManualClock, MemoryStore, Sessions};
+use session_core::testkit::{check_sync_store, check_sync_store_in};
+use session_core::{ManualClock, MemoryStore, Sessions, Shards};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[test]
 fn the_store_kit_passes_on_memory_store() {
     check_sync_store(MemoryStore::new).assert_passed();
+}
+
+/// Every vector and differential run again with each app over 16 shards: the fan-out of
+/// `activity`, `soapp` (whole and paged), `killall` and `sweep` answers as one shard does.
+#[test]
+fn the_store_kit_passes_with_sixteen_shards() {
+    check_sync_store_in(Shards::new(16).unwrap(), MemoryStore::new).assert_passed();
 }
 
 /// A store that forgets to check versions: every write goes through.

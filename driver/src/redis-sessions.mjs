@@ -70,6 +70,18 @@ function clusterOption(cluster) {
   });
 }
 
+/**
+ * session-core's `shards` option (redis-sessions has none): each app's keys over 1 to 64
+ * shards, so that one app spreads over a Redis Cluster's masters; `undefined` when not given.
+ */
+function shardsOption(shards) {
+  if (shards === undefined || shards === null) return undefined;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 64) {
+    throw new TypeError('shards must be an integer from 1 to 64');
+  }
+  return shards;
+}
+
 /** Rejects with the engine's error reshaped as redis-sessions shapes errors. */
 function reshape(e) {
   throw rsShaped(e);
@@ -93,9 +105,12 @@ function reshape(e) {
  * them, or, with session-core's `cluster` option, `{ cluster, options }` (each node a URL or
  * `{ host, port }`).
  *
+ * session-core's `shards` option (1 to 64) spreads each app's keys over that many shards of
+ * that Redis (`{ redis: { ..., shards } }`).
+ *
  * The constructor connects nowhere. It throws only for a `cachetime`/`cachemax` that
- * redis-sessions' cache refuses, with its TypeError, and for a `cluster` that is not a list
- * of nodes.
+ * redis-sessions' cache refuses, with its TypeError, for a `cluster` that is not a list
+ * of nodes, and for `shards` outside 1 to 64.
  */
 export function makeRedisSessionsClass(Sessions, connect = noRedis) {
   return class RedisSessions extends Sessions {
@@ -121,7 +136,11 @@ export function makeRedisSessionsClass(Sessions, connect = noRedis) {
             ? { url: opts.options.url, options: opts.options }
             : { host: opts.host ?? '127.0.0.1', port: opts.port ?? 6379, options: opts.options ?? {} };
       const namespace = String(opts.namespace ?? 'rs');
+      const shards = shardsOption(opts.shards);
       const { channel, handleOf, ...reach } = connect(connection) ?? {};
+      if (shards !== undefined && reach.redis !== undefined && reach.redis !== null) {
+        reach.redis = typeof reach.redis === 'string' ? { url: reach.redis, shards } : { ...reach.redis, shards };
+      }
       if (reach.store !== undefined && reach.store !== null) reach.store = sharedStore(reach.store);
       else if (reach.redis === undefined || reach.redis === null) reach.store = sharedStore(new MapStore());
       const clock = opts.clock;

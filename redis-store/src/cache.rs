@@ -10,7 +10,7 @@
 
 use quick_cache::sync::Cache;
 use session_core::store::{Batch, Command, Reply, Stored};
-use session_core::{App, Handle, Key};
+use session_core::{Handle, Key, Tag};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -26,7 +26,7 @@ struct Entry {
 
 /// The cache (or nothing, when disabled).
 pub(crate) struct Records {
-    cache: Option<Cache<(App, Handle), Entry>>,
+    cache: Option<Cache<(Tag, Handle), Entry>>,
     /// How many times the connection was lost, and the count the cache is current with.
     losses: Arc<AtomicU64>,
     seen: AtomicU64,
@@ -46,7 +46,7 @@ impl Records {
     /// The cache, emptied first if the connection was lost since it was last used: the
     /// server may since have restarted from older data, or been replaced by a replica, and
     /// versions alone cannot tell a copy from before that apart.
-    fn current(&self) -> Option<&Cache<(App, Handle), Entry>> {
+    fn current(&self) -> Option<&Cache<(Tag, Handle), Entry>> {
         let cache = self.cache.as_ref()?;
         let losses = self.losses.load(Ordering::Acquire);
         if self.seen.swap(losses, Ordering::AcqRel) != losses {

@@ -147,10 +147,10 @@ fn check_one_tag(namespace: &str, batch: &Batch) -> Result<(), ApplyError> {
     let Some(first) = keys.next() else {
         return Ok(());
     };
-    match keys.find(|k| k.app() != first.app()) {
+    match keys.find(|k| k.tag() != first.tag()) {
         None => Ok(()),
         Some(other) => Err(ApplyError::Store(format!(
-            "a batch must stay within one app's keys, but it has {} and {}",
+            "a batch must stay within one hash tag's keys, but it has {} and {}",
             first.render(namespace),
             other.render(namespace)
         ))),
@@ -325,8 +325,8 @@ mod tests {
     use session_core::store::Member;
     use session_core::{App, Token, UserId};
 
-    fn app(name: &str) -> App {
-        App::new(name).unwrap()
+    fn app(name: &str) -> session_core::Tag {
+        App::new(name).unwrap().into()
     }
 
     fn session(name: &str) -> Key {
@@ -389,7 +389,7 @@ mod tests {
             },
         ];
         let e = encode("rs", &two_apps).unwrap_err();
-        assert!(e.to_string().contains("one app"), "{e}");
+        assert!(e.to_string().contains("one hash tag"), "{e}");
         let wrong_kind = vec![Command::Get {
             key: Key::Users(app("shop")),
             cached: false,

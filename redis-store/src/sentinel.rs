@@ -5,6 +5,7 @@ use crate::config::{ConnectError, RedisConfig, redact};
 use crate::connection::{Peer, query_manager, single};
 use redis::aio::ConnectionManager;
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError, RedisResult, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -229,18 +230,25 @@ impl Follower {
         if self.asked.load(Ordering::Acquire) != before {
             return; // Asked while this call waited: its outcome holds.
         }
-        let losses = self.losses.load(Ordering::Acquire);
+        let mut losses = self.losses.load(Ordering::Acquire);
         if let Ok(addr) = locate(&self.parsed, &self.config).await {
-            if addr != self.current().addr {
+            let current = self.current();
+            let mut master =
+                addr == current.addr && is_master(&current.manager, &self.config).await;
+            if !master {
+                // Another master, or the connection to this one is gone: its connection makes
+                // no retries of its own, and a promotion has the sentinels kill every client
+                // connection of the promoted server. Connect afresh.
                 let url = self.parsed.master_url(&addr);
                 if let Ok((manager, _)) = single(&url, &self.config, 0, &self.losses).await {
                     *self.current.write().unwrap_or_else(PoisonError::into_inner) =
                         Arc::new(Current { addr, manager });
-                    // Records cached from the old master may be newer than the new one's.
-                    self.losses.fetch_add(1, Ordering::Release);
+                    // Records cached before may be newer than what this server holds.
+                    losses = self.losses.fetch_add(1, Ordering::AcqRel) + 1;
+                    master = is_master(&self.current().manager, &self.config).await;
                 }
             }
-            if is_master(&self.current().manager, &self.config).await {
+            if master {
                 self.confirmed_at.store(losses, Ordering::Release);
                 self.doubt.store(false, Ordering::Release);
             }
@@ -263,13 +271,18 @@ async fn is_master(manager: &ConnectionManager, config: &RedisConfig) -> bool {
     }
 }
 
-/// The master's address, from the first sentinel that knows it.
+/// The master's address, from the sentinel that knows the latest failover: every sentinel is
+/// asked, and the answer with the highest configuration epoch wins. A sentinel that has not
+/// heard of a failover yet still names the old master, which may have come back empty at the
+/// same address and answer as a master until the sentinels demote it; trusting the first
+/// answer would write there.
 async fn locate(parsed: &Parsed, config: &RedisConfig) -> Result<(String, u16), ConnectError> {
     let timeout = Some(config.connect_timeout);
     let settings = AsyncConnectionConfig::new()
         .set_connection_timeout(timeout)
         .set_response_timeout(timeout);
     let mut failure = None;
+    let mut best: Option<(u64, (String, u16))> = None;
     for (host, port) in &parsed.sentinels {
         let host = if host.contains(':') {
             format!("[{host}]")
@@ -282,14 +295,35 @@ async fn locate(parsed: &Parsed, config: &RedisConfig) -> Result<(String, u16), 
                 .get_multiplexed_async_connection_with_config(&settings)
                 .await?;
             redis::cmd("SENTINEL")
-                .arg("get-master-addr-by-name")
+                .arg("master")
                 .arg(&parsed.master)
-                .query_async::<Option<(String, u16)>>(&mut conn)
+                .query_async::<HashMap<String, String>>(&mut conn)
                 .await
         };
         match asked.await {
-            Ok(Some(addr)) => return Ok(addr),
-            Ok(None) => {
+            Ok(fields) => {
+                let addr = fields
+                    .get("ip")
+                    .zip(fields.get("port").and_then(|p| p.parse::<u16>().ok()));
+                let epoch = fields
+                    .get("config-epoch")
+                    .and_then(|e| e.parse::<u64>().ok())
+                    .unwrap_or(0);
+                match addr {
+                    Some((ip, port)) if best.as_ref().is_none_or(|(e, _)| epoch > *e) => {
+                        best = Some((epoch, (ip.clone(), port)));
+                    }
+                    Some(_) => {}
+                    None => {
+                        failure = Some(ConnectError::config(format!(
+                            "the sentinel at {host}:{port} gave no address for master {:?}",
+                            parsed.master
+                        )));
+                    }
+                }
+            }
+            // An unknown master name is an error reply ("No such master with that name").
+            Err(e) if e.code().is_some() => {
                 failure = Some(ConnectError::config(format!(
                     "the sentinel at {host}:{port} knows no master named {:?}",
                     parsed.master
@@ -298,7 +332,12 @@ async fn locate(parsed: &Parsed, config: &RedisConfig) -> Result<(String, u16), 
             Err(e) => failure = Some(ConnectError::Redis(e)),
         }
     }
-    Err(failure.unwrap_or_else(|| ConnectError::config("no sentinel was given".into())))
+    match best {
+        Some((_, addr)) => Ok(addr),
+        None => {
+            Err(failure.unwrap_or_else(|| ConnectError::config("no sentinel was given".into())))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
 //! The store kit (`session_core::testkit`: every conformance vector, the differential runs
 //! against the reference model, the store contract) against `RedisStore`: on one real
-//! redis-server, and on a 3-master cluster. Each case runs in a namespace of its own, which
-//! is an empty store.
+//! redis-server, and on a 3-master cluster, with one shard per app and with 16. Each case runs
+//! in a namespace of its own, which is an empty store.
 
 #![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
 
 mod common;
 
 use common::{Cluster, RedisServer};
-use session_core::testkit::check_async_store;
+use session_core::Shards;
+use session_core::testkit::{check_async_store, check_async_store_in};
 use session_core_redis::RedisStore;
 use tokio::runtime::Runtime;
 
@@ -49,6 +50,23 @@ fn the_store_kit_passes_on_a_redis_cluster() {
         .unwrap();
     assert!(store.is_cluster());
     rt.block_on(check_async_store(fresh(&store)))
+        .assert_passed();
+    for node in &cluster.nodes {
+        assert!(node.calls("evalsha") > 0, "every master ran batches");
+    }
+}
+
+/// The whole kit with each app over 16 shards: every batch still lands in one slot (the
+/// store refuses a batch across hash tags), and the app-wide operations merge the shards.
+#[test]
+fn the_store_kit_passes_on_a_redis_cluster_with_sixteen_shards() {
+    let cluster = Cluster::start(3);
+    let rt = runtime();
+    let store = rt
+        .block_on(RedisStore::connect_cluster(cluster.urls()))
+        .unwrap();
+    let shards = Shards::new(16).unwrap();
+    rt.block_on(check_async_store_in(shards, fresh(&store)))
         .assert_passed();
     for node in &cluster.nodes {
         assert!(node.calls("evalsha") > 0, "every master ran batches");

@@ -119,10 +119,11 @@ async fn the_store_follows_a_failover_and_keeps_acknowledged_writes() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Once every sentinel names the new master, the old one comes back (as a supervisor would
-    // restart it) and the sentinels make it the new master's replica: without one, no write
-    // could be acknowledged by `WAIT 1`.
-    set.servers[0].restart();
+    // Once every sentinel names the new master, the old one comes back, as a supervisor must
+    // restart a master without persistence: as the new master's replica, never promoted
+    // (empty, it would lose every write). Without a replica, no write could be acknowledged
+    // by `WAIT 1`.
+    set.servers[0].restart_as_replica_of(replica);
     while ok_after_error.load(Ordering::Relaxed) < 20 {
         assert!(
             Instant::now() < deadline,

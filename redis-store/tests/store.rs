@@ -10,11 +10,16 @@ use common::RedisServer;
 use session_core::store::{
     ApplyError, AsyncStore, Batch, Command, Expect, Member, Reply, SyncStore,
 };
-use session_core::{App, Handle, Key, MemoryStore, Token, UserId};
+use session_core::{App, Handle, Key, MemoryStore, Tag, Token, UserId};
 use session_core_redis::{RedisConfig, RedisStore};
 
 fn app(name: &str) -> App {
     App::new(name).unwrap()
+}
+
+/// The one tag of an app with one shard.
+fn tag(name: &str) -> Tag {
+    app(name).into()
 }
 
 fn handle(n: u8) -> Handle {
@@ -23,7 +28,7 @@ fn handle(n: u8) -> Handle {
 }
 
 fn session(a: &str, n: u8) -> Key {
-    Key::Session(app(a), handle(n))
+    Key::Session(tag(a), handle(n))
 }
 
 /// A tiny deterministic generator (xorshift), so a failure replays.
@@ -84,9 +89,9 @@ fn random_batch(rng: &mut Rng) -> Batch {
     }
     let a = *rng.pick(&["shop", "blog"]);
     let zsets = [
-        Key::Users(app(a)),
-        Key::Expiry(app(a)),
-        Key::UserSessions(app(a), UserId::new("u1").unwrap()),
+        Key::Users(tag(a)),
+        Key::Expiry(tag(a)),
+        Key::UserSessions(tag(a), UserId::new("u1").unwrap()),
     ];
     (0..=rng.below(6))
         .map(|_| {
@@ -194,7 +199,7 @@ async fn a_failed_expectation_applies_nothing() {
     );
     let batch = vec![
         Command::ZAdd {
-            key: Key::Users(app("shop")),
+            key: Key::Users(tag("shop")),
             member: id("u1"),
             score: 1,
         },
@@ -263,7 +268,7 @@ async fn foreign_data_is_a_store_error_and_changes_nothing() {
         expect: Expect::Any,
     };
     let add = Command::ZAdd {
-        key: Key::Users(app("shop")),
+        key: Key::Users(tag("shop")),
         member: id("u1"),
         score: 1,
     };
@@ -418,7 +423,7 @@ async fn a_lost_connection_empties_the_record_cache() {
     // the copy from before must not be used.
     server.restart();
     let count = vec![Command::ZCount {
-        key: Key::Users(app("shop")),
+        key: Key::Users(tag("shop")),
         min: 0,
         max: u64::MAX,
     }];
@@ -467,12 +472,12 @@ async fn refused_batches_never_reach_redis() {
     assert_eq!(store.apply(Vec::new()).await, Ok(Vec::new()));
     let two_apps = vec![
         Command::ZCount {
-            key: Key::Users(app("shop")),
+            key: Key::Users(tag("shop")),
             min: 0,
             max: 9,
         },
         Command::ZCount {
-            key: Key::Users(app("blog")),
+            key: Key::Users(tag("blog")),
             min: 0,
             max: 9,
         },
@@ -489,13 +494,13 @@ async fn refused_batches_never_reach_redis() {
         },
     ];
     let wrong_kind = vec![Command::Put {
-        key: Key::Expiry(app("shop")),
+        key: Key::Expiry(tag("shop")),
         value: vec![],
         ttl_ms: 1,
         expect: Expect::Any,
     }];
     let inexact = vec![Command::ZAdd {
-        key: Key::Users(app("shop")),
+        key: Key::Users(tag("shop")),
         member: id("u"),
         score: u64::MAX - 1,
     }];

@@ -29,6 +29,12 @@ pub(crate) struct Config {
     /// others. Not with --redis; the credential and TLS flags apply to every node.
     #[arg(long, env = "RS_REDIS_CLUSTER", value_delimiter = ',', value_parser = cluster_node)]
     pub(crate) redis_cluster: Option<Vec<String>>,
+    /// With Redis: spread each app's keys over this many shards (1 to 64), so that one app
+    /// spreads over a Redis Cluster's masters. Every process sharing the Redis must use the
+    /// same number; changing it hides the sessions stored under the old one.
+    #[arg(long, env = "RS_SHARDS", default_value_t = 1, requires = "redis_store",
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub(crate) shards: u32,
     /// The Redis user (an ACL user), instead of the URL's.
     #[arg(long, env = "RS_REDIS_USERNAME", requires = "redis_store")]
     pub(crate) redis_username: Option<String>,

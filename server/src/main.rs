@@ -169,7 +169,9 @@ async fn open_backend(config: &Config, clock: &TestClock) -> Result<Backend, Str
         let store = backend::connect_redis(redis_config(config, redis)?, flag).await?;
         // Redis is shared with other processes: swept on a timer, never inside calls (the
         // async driver's default).
-        let mut sessions = AsyncSessions::new(store);
+        let shards =
+            session_core::Shards::new(config.shards).map_err(|e| format!("--shards: {e}"))?;
+        let mut sessions = AsyncSessions::new(store).with_shards(shards);
         if let Some(clock) = &clock.0 {
             sessions = sessions.with_clock(clock.clone());
         }

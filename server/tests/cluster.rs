@@ -1,6 +1,7 @@
 //! The server on a Redis Cluster (`--redis-cluster URL,URL…`): apps spread over the masters,
 //! `/health` and the startup line name the store, the credential flags apply to every node,
-//! and bad cluster flags stop the server at start, naming the flag. (The conformance vectors
+//! and bad cluster flags stop the server at start, naming the flag; with `--shards 16`, one app
+//! spreads over every master. (The conformance vectors
 //! on the cluster are in vectors.rs.)
 
 #![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
@@ -138,8 +139,48 @@ fn bad_cluster_flags_stop_the_server_at_start_naming_the_flag() {
             "cannot be used with",
         ),
         (vec!["--redis-username", "web"], "--redis"),
+        (
+            vec!["--redis", "redis://127.0.0.1:1", "--shards", "0"],
+            "--shards",
+        ),
+        (
+            vec!["--redis", "redis://127.0.0.1:1", "--shards", "65"],
+            "--shards",
+        ),
+        // Shards spread an app's keys in Redis; the memory store has no use for them.
+        (vec!["--shards", "16"], "--redis"),
     ] {
         let err = refused(&args);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn with_sixteen_shards_one_app_spreads_over_every_master() {
+    let cluster = Cluster::start(3);
+    let nodes = cluster.urls().join(",");
+    let s = Server::start(&["--redis-cluster", &nodes, "--shards", "16"]);
+    let mut tokens = Vec::new();
+    for i in 0..60 {
+        let (status, body) = send("PUT", &s.url(&format!("/shop/create/user{i}?ip=::1")), None);
+        assert_eq!(status, 200, "{body}");
+        tokens.push(body["token"].as_str().unwrap().to_owned());
+    }
+    for node in &cluster.nodes {
+        let keys = node.cmd(&["KEYS", "rs:{shop:*}:s:*"]);
+        assert!(
+            keys.lines().count() >= 5,
+            "node {} holds some of the one app's sessions: {keys}",
+            node.port
+        );
+    }
+    let (_, body) = send("GET", &s.url("/shop/activity?dt=600"), None);
+    assert_eq!(body, json!({"activity": 60}));
+    let (_, body) = send("GET", &s.url("/shop/soapp?dt=600"), None);
+    assert_eq!(body["sessions"].as_array().unwrap().len(), 60);
+    let (status, body) = send("GET", &s.url(&format!("/shop/get/{}", tokens[7])), None);
+    assert_eq!((status, body["id"].clone()), (200, json!("user7")));
+    let (_, body) = send("DELETE", &s.url("/shop/killall"), None);
+    assert_eq!(body, json!({"kill": 60}));
+    s.stop();
 }

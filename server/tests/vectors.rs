@@ -16,7 +16,8 @@ use support::{Server, agent};
 /// The Redis behind the server, if any.
 enum Redis {
     Single(Box<RedisServer>),
-    Cluster(Cluster),
+    /// A cluster, with each app's keys over this many shards (`--shards`).
+    Cluster(Cluster, u32),
 }
 
 struct Http {
@@ -172,13 +173,19 @@ impl Target for Http {
                 let url = redis.url();
                 self.server = Some(Server::start(&["--test-clock", "--redis", &url]));
             }
-            Some(Redis::Cluster(cluster)) => {
+            Some(Redis::Cluster(cluster, shards)) => {
                 for node in &cluster.nodes {
                     node.cmd(&["FLUSHALL"]);
                 }
                 self.server = None;
-                let nodes = cluster.urls().join(",");
-                self.server = Some(Server::start(&["--test-clock", "--redis-cluster", &nodes]));
+                let (nodes, shards) = (cluster.urls().join(","), shards.to_string());
+                self.server = Some(Server::start(&[
+                    "--test-clock",
+                    "--redis-cluster",
+                    &nodes,
+                    "--shards",
+                    &shards,
+                ]));
             }
             None => {
                 // A fresh process is a fresh, empty memory store.
@@ -278,5 +285,10 @@ fn conformance_vectors_pass_over_http_on_redis() {
 
 #[test]
 fn conformance_vectors_pass_over_http_on_a_three_master_redis_cluster() {
-    run(Some(Redis::Cluster(Cluster::start(3))));
+    run(Some(Redis::Cluster(Cluster::start(3), 1)));
+}
+
+#[test]
+fn conformance_vectors_pass_over_http_with_sixteen_shards_on_a_three_master_redis_cluster() {
+    run(Some(Redis::Cluster(Cluster::start(3), 16)));
 }

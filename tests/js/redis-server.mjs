@@ -135,6 +135,19 @@ export class RedisServer {
     this.extra = extra;
   }
 
+  /**
+   * Starts it again (after `stop`) as a replica of the master at `port` that can never be
+   * promoted (`replica-priority 0`): how a supervisor must bring back a master without
+   * persistence after a failover. Empty, it would otherwise be a candidate for the next
+   * failover, and its promotion would lose every write (Redis's documentation warns of it; a
+   * spurious second failover on a loaded machine does it). The twin of
+   * `RedisServer::restart_as_replica_of` in redis_server.rs.
+   */
+  async startAsReplicaOf(port) {
+    this.extra = [...this.extra, '--replicaof', HOST, String(port), '--replica-priority', '0'];
+    await this.start();
+  }
+
   /** Starts it (again, after `stop`) on its port; resolves once it answers PING. */
   async start() {
     if (this.child !== null) return;

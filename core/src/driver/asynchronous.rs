@@ -89,7 +89,7 @@ impl<S: AsyncStore> AsyncSessions<S> {
         };
         let now = self.host.now();
         if policy.claim(now) {
-            let mut op = ops::sweep(None, policy.batch, now);
+            let mut op = ops::sweep_in(self.host.shards, None, policy.batch, now);
             let result = self.drive(&mut op).await.ok();
             self.host.emit(op.take_events());
             policy.finished(now, result);

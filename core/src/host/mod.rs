@@ -346,7 +346,8 @@ impl MemoryHost {
     ) -> String {
         let result = request.and_then(|r| {
             self.clock.set(now);
-            self.sessions.run(r.into_op(now)?)
+            self.sessions
+                .run(r.into_op_in(now, self.sessions.shards())?)
         });
         let taken = self.events.take();
         let kind = |out: &mut [f64], kind: Out| {
@@ -416,7 +417,7 @@ impl MemoryHost {
     /// to the next [`MemoryHost::call`]'s answer, or are dropped by [`MemoryHost::take_events`]).
     pub fn run(&self, op: &str, input: &Value, now: u64) -> Result<Response, Error> {
         self.clock.set(now);
-        let op = Request::op_from_input(op, input, now)?;
+        let op = Request::op_from_input(op, input, now, self.sessions.shards())?;
         self.sessions.run(op)
     }
 

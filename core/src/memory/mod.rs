@@ -11,6 +11,7 @@ mod tests;
 mod zset;
 
 use crate::keys::Key;
+use crate::shard::Tag;
 use crate::store::{ApplyError, ApplyFn, Batch, Command, Expect, Member, Reply, SyncStore};
 use crate::validate::App;
 use hashbrown::HashMap;
@@ -45,7 +46,8 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    apps: HashMap<App, Space>,
+    /// One space per shard's tag (one per app with one shard).
+    apps: HashMap<Tag, Space>,
     registry: ZSet,
 }
 
@@ -142,8 +144,8 @@ fn check_kinds(batch: &Batch) -> Result<(), ApplyError> {
 
 /// A `ZRemIfEmpty` whose watched set is not in `app`'s space (outside the protocol, which
 /// keeps a batch in one app, but still answered right).
-fn watches_elsewhere(cmd: &Command, app: Option<&App>) -> bool {
-    matches!(cmd, Command::ZRemIfEmpty { watched, .. } if watched.app() != app)
+fn watches_elsewhere(cmd: &Command, app: Option<&Tag>) -> bool {
+    matches!(cmd, Command::ZRemIfEmpty { watched, .. } if watched.tag() != app)
 }
 
 impl Inner {
@@ -156,14 +158,14 @@ impl Inner {
 
     /// Whether the sorted set under `key` has no members.
     fn set_is_empty(&self, key: &Key) -> bool {
-        match (key.app(), set_of(key)) {
+        match (key.tag(), set_of(key)) {
             (Some(app), Some(set)) => self.apps.get(app).is_none_or(|s| s.set_is_empty(set)),
             _ => self.registry.is_empty(),
         }
     }
 
     /// For a `ZRemIfEmpty` watching a set outside `app`: whether that set is empty now.
-    fn empty_elsewhere(&self, cmd: &Command, app: Option<&App>) -> Option<bool> {
+    fn empty_elsewhere(&self, cmd: &Command, app: Option<&Tag>) -> Option<bool> {
         match cmd {
             Command::ZRemIfEmpty { watched, .. } if watches_elsewhere(cmd, app) => {
                 Some(self.set_is_empty(watched))
@@ -175,13 +177,13 @@ impl Inner {
     /// Applies one batch all or nothing (the caller holds the lock).
     fn apply(&mut self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
         check_kinds(&batch)?;
-        let app = batch.first().and_then(|c| c.key().app()).copied();
+        let app = batch.first().and_then(|c| c.key().tag()).copied();
         match app {
             // The protocol keeps a batch within one app: find its space once.
             Some(app)
                 if batch
                     .iter()
-                    .all(|c| c.key().app() == Some(&app) && !watches_elsewhere(c, Some(&app))) =>
+                    .all(|c| c.key().tag() == Some(&app) && !watches_elsewhere(c, Some(&app))) =>
             {
                 self.apply_in(app, batch)
             }
@@ -190,7 +192,7 @@ impl Inner {
     }
 
     /// Applies a batch whose every key is in `app`'s space.
-    fn apply_in(&mut self, app: App, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
+    fn apply_in(&mut self, app: Tag, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
         let Some(space) = self.apps.get_mut(&app) else {
             // Nothing stored in the app: no expectation of a present record can hold.
             if batch
@@ -236,7 +238,7 @@ impl Inner {
         let mut replies = Vec::with_capacity(batch.len());
         let mut commands = batch.into_iter().peekable();
         while let Some(cmd) = commands.next() {
-            let app = cmd.key().app().cloned();
+            let app = cmd.key().tag().copied();
             let elsewhere = self.empty_elsewhere(&cmd, app.as_ref());
             let Some(app) = app else {
                 replies.push(self.run_registry(cmd, elsewhere));
@@ -246,7 +248,7 @@ impl Inner {
             let space = self.apps.entry(app).or_default();
             replies.push(run(space, cmd, elsewhere));
             let same =
-                |c: &Command| c.key().app() == Some(&app) && !watches_elsewhere(c, Some(&app));
+                |c: &Command| c.key().tag() == Some(&app) && !watches_elsewhere(c, Some(&app));
             while let Some(cmd) = commands.next_if(same) {
                 replies.push(run(space, cmd, None));
             }

@@ -4,23 +4,28 @@
 //! access, expiry, creation time and user id), so loading replays the same index writes the
 //! operations make, and a snapshot cannot hold an index that disagrees with its records.
 //!
-//! File format: the magic bytes `SCSNAP`, a format byte (2), then a postcard-encoded list of
-//! `(app, handle bytes, record bytes)`.
+//! File format: the magic bytes `SCSNAP`, a format byte (3), then a postcard-encoded list of
+//! `(app, shard, shards, handle bytes, record bytes)`. Format 2 (before shards: `(app, handle
+//! bytes, record bytes)`, one shard per app) is still read.
 
 use super::MemoryStore;
 use crate::error::Error;
 use crate::keys::Key;
 use crate::ops::index::{self, Expiry};
 use crate::record::Record;
+use crate::shard::Shards;
 use crate::store::{Command, Expect, Member, SyncStore};
 use crate::token::{HANDLE_BYTES, Handle};
 use crate::validate::App;
 use std::io::{Read, Write};
 
 const MAGIC: &[u8; 6] = b"SCSNAP";
-const FORMAT: u8 = 2;
+const FORMAT: u8 = 3;
+/// The format before shards: every app had one.
+const FORMAT_UNSHARDED: u8 = 2;
 
-type Entry = (String, [u8; HANDLE_BYTES], Vec<u8>);
+type Entry = (String, u8, u8, [u8; HANDLE_BYTES], Vec<u8>);
+type UnshardedEntry = (String, [u8; HANDLE_BYTES], Vec<u8>);
 
 impl MemoryStore {
     /// Writes every session record to `out`; returns how many.
@@ -42,10 +47,12 @@ impl MemoryStore {
             inner
                 .apps
                 .iter()
-                .flat_map(|(app, space)| {
-                    space
-                        .records()
-                        .map(|(h, bytes)| (app.as_str().to_owned(), *h.as_bytes(), bytes.to_vec()))
+                .flat_map(|(tag, space)| {
+                    space.records().map(|(h, bytes)| {
+                        let app = tag.app().as_str().to_owned();
+                        let shards = tag.shards().count();
+                        (app, tag.shard(), shards, *h.as_bytes(), bytes.to_vec())
+                    })
                 })
                 .collect()
         };
@@ -64,17 +71,29 @@ impl MemoryStore {
         input
             .read_to_end(&mut bytes)
             .map_err(|e| bad(e.to_string()))?;
-        let body = match bytes.strip_prefix(MAGIC.as_slice()) {
-            Some([FORMAT, body @ ..]) => body,
-            Some([v, ..]) => return Err(bad(format!("format {v}; this build reads {FORMAT}"))),
+        let entries: Vec<Entry> = match bytes.strip_prefix(MAGIC.as_slice()) {
+            Some([FORMAT, body @ ..]) => {
+                postcard::from_bytes(body).map_err(|e| bad(e.to_string()))?
+            }
+            Some([FORMAT_UNSHARDED, body @ ..]) => {
+                let old: Vec<UnshardedEntry> =
+                    postcard::from_bytes(body).map_err(|e| bad(e.to_string()))?;
+                old.into_iter()
+                    .map(|(app, h, v)| (app, 0, 1, h, v))
+                    .collect()
+            }
+            Some([v, ..]) => {
+                return Err(bad(format!(
+                    "format {v}; this build reads {FORMAT_UNSHARDED} and {FORMAT}"
+                )));
+            }
             _ => return Err(bad("it does not start with SCSNAP".into())),
         };
-        let entries: Vec<Entry> = postcard::from_bytes(body).map_err(|e| bad(e.to_string()))?;
         let mut live = Vec::with_capacity(entries.len());
         // A session appears once: a second record under the same handle would overwrite the
         // first and leave its index entries behind (a user id it no longer has).
         let mut seen = std::collections::HashSet::with_capacity(entries.len());
-        for (app, handle, value) in entries {
+        for (app, shard, shards, handle, value) in entries {
             if !seen.insert((app.clone(), handle)) {
                 return Err(bad(format!("it holds a session of app {app:?} twice")));
             }
@@ -82,7 +101,9 @@ impl MemoryStore {
             if rec.alive_at(now) {
                 let app =
                     App::new(&app).map_err(|_| bad(format!("the app name {app:?} is invalid")))?;
-                live.push((app, Handle::from_bytes(handle), rec));
+                let shards = Shards::new(shards.into())
+                    .map_err(|_| bad(format!("app {app} has {shards} shards")))?;
+                live.push((shards.tag(app, shard), Handle::from_bytes(handle), rec));
             }
         }
         // Oldest access first, so each user's `_users` score ends at their latest access.
@@ -104,7 +125,7 @@ impl MemoryStore {
             self.apply(batch).map_err(|e| Error::store(e.to_string()))?;
             let register = vec![Command::ZAdd {
                 key: Key::Apps,
-                member: Member::App(*app),
+                member: Member::App(app.app()),
                 score: rec.created,
             }];
             self.apply(register)

@@ -132,10 +132,13 @@ fn handle(i: usize) -> Handle {
 fn set_and_member() -> impl Strategy<Value = (Key, Member)> + Clone {
     let app = prop::sample::select(vec!["app", "other"]).prop_map(App::from_stored);
     (app, 0..4usize, 0..4usize).prop_map(|(a, k, n)| match k {
-        0 => (Key::Expiry(a), Member::Handle(handle(n))),
-        1 => (Key::Users(a), Member::Id(UserId::from_stored(NAMES[n]))),
+        0 => (Key::Expiry(a.into()), Member::Handle(handle(n))),
+        1 => (
+            Key::Users(a.into()),
+            Member::Id(UserId::from_stored(NAMES[n])),
+        ),
         2 => (
-            Key::UserSessions(a, UserId::from_stored(NAMES[n])),
+            Key::UserSessions(a.into(), UserId::from_stored(NAMES[n])),
             Member::Handle(handle(n + 1)),
         ),
         _ => (Key::Apps, Member::App(a)),
@@ -145,7 +148,7 @@ fn set_and_member() -> impl Strategy<Value = (Key, Member)> + Clone {
 fn command() -> impl Strategy<Value = Command> {
     let app = prop::sample::select(vec!["app", "other"]).prop_map(App::from_stored);
     let set = || set_and_member().prop_map(|(k, _)| k);
-    let record = (app, 0..4usize).prop_map(|(a, n)| Key::Session(a, handle(n)));
+    let record = (app, 0..4usize).prop_map(|(a, n)| Key::Session(a.into(), handle(n)));
     let expect = prop_oneof![
         Just(Expect::Any),
         Just(Expect::Absent),

@@ -13,9 +13,10 @@ use crate::event::{Event, EventKind, Reason};
 use crate::keys::Key;
 use crate::machine::{Flow, Replies, Step};
 use crate::record::Record;
+use crate::shard::{Scope, Shards, Tag};
 use crate::store::{Batch, Command, Expect, Member, Reply};
 use crate::token::Handle;
-use crate::validate::{App, UserId};
+use crate::validate::UserId;
 use std::collections::VecDeque;
 
 /// Sessions handled per batch by `killsoid` and `killall`.
@@ -62,7 +63,10 @@ enum Phase {
 pub struct BulkFlow {
     bulk: Bulk,
     now: u64,
-    apps: VecDeque<App>,
+    /// The shards still to visit, the next first.
+    apps: VecDeque<Tag>,
+    /// The shards of each app found in the registry.
+    shards: Shards,
     /// `sweep` without an app: read the app registry first.
     all_apps: bool,
     phase: Phase,
@@ -77,10 +81,16 @@ pub struct BulkFlow {
 }
 
 impl BulkFlow {
-    pub(crate) fn new(bulk: Bulk, app: Option<App>, now: u64) -> Self {
+    pub(crate) fn new(bulk: Bulk, scope: Option<Scope>, shards: Shards, now: u64) -> Self {
+        let apps = match (&bulk, scope) {
+            (_, None) => VecDeque::new(),
+            (Bulk::KillSoid(id), Some(scope)) => VecDeque::from([scope.of_user(id)]),
+            (_, Some(scope)) => scope.tags().collect(),
+        };
         Self {
-            all_apps: app.is_none(),
-            apps: app.into_iter().collect(),
+            all_apps: scope.is_none(),
+            apps,
+            shards,
             bulk,
             now,
             phase: Phase::Apps,
@@ -205,7 +215,7 @@ impl BulkFlow {
             );
             events.push(Event {
                 kind: EventKind::Destroyed(reason),
-                app,
+                app: app.app(),
                 id: rec.id,
                 handle,
             });
@@ -227,12 +237,14 @@ impl BulkFlow {
         match std::mem::replace(&mut self.phase, Phase::Apps) {
             Phase::Apps => {
                 let apps = Replies::new(replies).members()?;
+                let shards = self.shards;
                 self.apps = apps
                     .into_iter()
                     .filter_map(|(m, _)| match m {
                         Member::App(app) => Some(app),
                         _ => None,
                     })
+                    .flat_map(|app| shards.tags(app))
                     .collect();
                 Ok(self.range())
             }

@@ -7,15 +7,19 @@ use crate::input::NewSession;
 use crate::keys::Key;
 use crate::machine::{Flow, Step};
 use crate::record::Record;
+use crate::shard::{Shards, Tag};
 use crate::store::{Command, Expect, Member, Reply};
 use crate::token::{Handle, Token};
 
 /// The flow of `create`: write the record (it must not exist) with its index entries, then
 /// register the app for app-wide sweeps (a batch of its own: the registry is outside the app's
-/// hash tag).
+/// hash tag). The session goes to its user's shard, whose token the caller drew there.
 #[derive(Debug)]
 pub struct CreateFlow {
     input: NewSession,
+    tag: Tag,
+    /// A token drawn for another shard than the user's: the answer, before any write.
+    misdrawn: Option<Error>,
     token: Option<Token>,
     handle: Handle,
     now: u64,
@@ -23,8 +27,11 @@ pub struct CreateFlow {
 }
 
 impl CreateFlow {
-    pub(crate) fn new(input: NewSession, token: Token, now: u64) -> Self {
+    pub(crate) fn new(shards: Shards, input: NewSession, token: Token, now: u64) -> Self {
+        let tag = shards.tag_of_user(input.app, &input.id);
         Self {
+            misdrawn: shards.check_token(&token, tag.shard()).err(),
+            tag,
             input,
             handle: token.handle(),
             token: Some(token),
@@ -38,6 +45,9 @@ impl Flow for CreateFlow {
     type Output = Token;
 
     fn start(&mut self) -> Step<Token> {
+        if let Some(e) = self.misdrawn.take() {
+            return Step::Done(Err(e));
+        }
         let i = &self.input;
         let rec = Record {
             id: i.id.clone(),
@@ -57,14 +67,14 @@ impl Flow for CreateFlow {
         let mut batch = Vec::with_capacity(4);
         index::save(
             &mut batch,
-            &i.app,
+            &self.tag,
             self.handle,
             &rec,
             self.now,
             Expect::Absent,
             Expiry::Exact,
         );
-        index::enlist(&mut batch, &i.app, self.handle, &rec, self.now);
+        index::enlist(&mut batch, &self.tag, self.handle, &rec, self.now);
         Step::Run(batch)
     }
 

@@ -12,9 +12,10 @@
 
 use crate::keys::Key;
 use crate::record::Record;
+use crate::shard::Tag;
 use crate::store::{Batch, Command, Expect, Member};
 use crate::token::Handle;
-use crate::validate::{App, UserId};
+use crate::validate::UserId;
 
 /// Whether a [`save`] writes the session's `_expiry` score (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub(crate) enum Expiry {
 /// with [`Expiry::Exact`], its `_expiry` entry to its expiry).
 pub(crate) fn save(
     batch: &mut Batch,
-    app: &App,
+    tag: &Tag,
     handle: Handle,
     rec: &Record,
     now: u64,
@@ -38,19 +39,19 @@ pub(crate) fn save(
     expiry: Expiry,
 ) {
     batch.push(Command::Put {
-        key: Key::Session(*app, handle),
+        key: Key::Session(*tag, handle),
         value: rec.encode(),
         ttl_ms: rec.ttl_hint(now),
         expect,
     });
     batch.push(Command::ZAdd {
-        key: Key::Users(*app),
+        key: Key::Users(*tag),
         member: Member::Id(rec.id.clone()),
         score: rec.last,
     });
     if expiry == Expiry::Exact {
         batch.push(Command::ZAdd {
-            key: Key::Expiry(*app),
+            key: Key::Expiry(*tag),
             member: Member::Handle(handle),
             score: rec.expires(),
         });
@@ -59,14 +60,14 @@ pub(crate) fn save(
 
 /// Adds a newly issued `handle` to its user's index and to `_issued` (at creation, or when
 /// `regenerate` renames a session), `issued` being when (ms).
-pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: Handle, rec: &Record, issued: u64) {
+pub(crate) fn enlist(batch: &mut Batch, tag: &Tag, handle: Handle, rec: &Record, issued: u64) {
     batch.push(Command::ZAdd {
-        key: Key::UserSessions(*app, rec.id.clone()),
+        key: Key::UserSessions(*tag, rec.id.clone()),
         member: Member::Handle(handle),
         score: rec.created,
     });
     batch.push(Command::ZAdd {
-        key: Key::Issued(*app),
+        key: Key::Issued(*tag),
         member: Member::Handle(handle),
         score: issued,
     });
@@ -80,24 +81,24 @@ pub(crate) fn enlist(batch: &mut Batch, app: &App, handle: Handle, rec: &Record,
 /// gone), only `_expiry` is cleaned.
 pub(crate) fn remove(
     batch: &mut Batch,
-    app: &App,
+    tag: &Tag,
     handle: Handle,
     id: Option<&UserId>,
     expect: Expect,
 ) {
     batch.push(Command::Delete {
-        key: Key::Session(*app, handle),
+        key: Key::Session(*tag, handle),
         expect,
     });
-    unindex(batch, app, handle);
+    unindex(batch, tag, handle);
     if let Some(id) = id {
-        let user = Key::UserSessions(*app, id.clone());
+        let user = Key::UserSessions(*tag, id.clone());
         batch.push(Command::ZRem {
             key: user.clone(),
             member: Member::Handle(handle),
         });
         batch.push(Command::ZRemIfEmpty {
-            key: Key::Users(*app),
+            key: Key::Users(*tag),
             member: Member::Id(id.clone()),
             watched: user,
         });
@@ -105,13 +106,13 @@ pub(crate) fn remove(
 }
 
 /// Removes `handle` from the app-wide session indexes (`_expiry`, `_issued`).
-pub(crate) fn unindex(batch: &mut Batch, app: &App, handle: Handle) {
+pub(crate) fn unindex(batch: &mut Batch, tag: &Tag, handle: Handle) {
     batch.push(Command::ZRem {
-        key: Key::Expiry(*app),
+        key: Key::Expiry(*tag),
         member: Member::Handle(handle),
     });
     batch.push(Command::ZRem {
-        key: Key::Issued(*app),
+        key: Key::Issued(*tag),
         member: Member::Handle(handle),
     });
 }

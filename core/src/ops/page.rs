@@ -24,6 +24,7 @@ use crate::keys::Key;
 use crate::machine::{Flow, Replies, Step};
 use crate::record::{Reader, Record, put_varint};
 use crate::session::{Listed, Session};
+use crate::shard::{Scope, Tag};
 use crate::store::{Command, Member, Reply};
 use crate::token::{HANDLE_BYTES, Handle};
 use crate::validate::{App, UserId};
@@ -124,7 +125,7 @@ impl Cursor {
 /// Whether index entry (`score`, `handle`) comes after position `at` (ties by the handle's
 /// text, as the store orders them).
 fn is_after(at: (u64, Handle), score: u64, handle: Handle) -> bool {
-    (at.0, at.1.text().as_str()) < (score, handle.text().as_str())
+    position_lt(at, (score, handle))
 }
 
 /// The arguments of a page from a caller's `limit` and cursor text, checked as the JSON
@@ -148,31 +149,55 @@ pub(crate) fn args(
 /// Which listing a page walks.
 #[derive(Debug, Clone)]
 enum Walk {
-    /// `soapp`: `_issued`, keeping sessions accessed since `since`.
+    /// `soapp`: `_issued` of every shard, keeping sessions accessed since `since`.
     Recent { dt: u64 },
-    /// `soid`: `us:<id>`.
+    /// `soid`: `us:<id>`, in the user's shard.
     User(UserId),
+}
+
+/// The index entries that one round of ranges found, merged across the shards.
+#[derive(Debug, Default)]
+struct Gathered {
+    /// Entries after the position, with the shard (index into `tags`) of each.
+    after: Vec<(u64, Handle, usize)>,
+    /// The earliest last entry among the shards whose range came back full: entries beyond it
+    /// may have unseen neighbours in that shard, so a round takes none of them.
+    frontier: Option<(u64, Handle)>,
 }
 
 #[derive(Debug)]
 enum Phase {
-    /// First page: how many entries the index holds.
-    Count,
+    /// First page: how many entries the indexes hold (shard `shard`, `total` so far).
+    Count { shard: usize, total: u64 },
     /// The whole listing fits: the complete answer's flow.
     Whole(ListFlow),
-    /// Entries after the position.
-    Range { requested: u32 },
-    /// The records of these entries; `more`: the index has entries after them.
+    /// Entries after the position, shard by shard.
+    Range {
+        requested: u32,
+        shard: usize,
+        gathered: Gathered,
+    },
+    /// The records of these entries, read shard by shard: `pending` shards still to read
+    /// (the next last), `asked` the shard being read, `stored` the records read so far
+    /// (aligned with `entries`); `more`: some index has entries after them.
     Records {
-        entries: Vec<(Handle, u64)>,
+        entries: Vec<(u64, Handle, usize)>,
+        pending: Vec<usize>,
+        asked: Option<usize>,
+        stored: Vec<Option<Vec<u8>>>,
         more: bool,
     },
 }
 
 /// The flow of one page.
+///
+/// With several shards, a page merges their indexes: each round ranges every shard from the
+/// position, and takes the earliest entries of the merge up to the `frontier`, so that no entry
+/// a shard did not return can be passed over. The position is global (score, then handle), so
+/// the cursor is the same whatever the number of shards.
 #[derive(Debug)]
 pub struct PageFlow {
-    app: App,
+    tags: Vec<Tag>,
     now: u64,
     walk: Walk,
     limit: u32,
@@ -184,22 +209,27 @@ pub struct PageFlow {
     examined: u32,
     ties: u32,
     phase: Phase,
+    scope: Scope,
 }
 
 impl PageFlow {
-    fn new(app: App, walk: Walk, args: PageArgs, now: u64) -> Self {
+    fn new(scope: Scope, walk: Walk, args: PageArgs, now: u64) -> Self {
         let user = match &walk {
             Walk::User(id) => Some(id),
             Walk::Recent { .. } => None,
         };
-        let check = check_of(&app, user);
+        let check = check_of(&scope.app, user);
+        let tags = match user {
+            Some(id) => vec![scope.of_user(id)],
+            None => scope.tags().collect(),
+        };
         let since = match (&walk, &args.cursor) {
             (_, Some(c)) => c.since,
             (Walk::Recent { dt }, None) => now.saturating_sub(dt.saturating_mul(1000)),
             (Walk::User(_), None) => 0,
         };
         Self {
-            app,
+            tags,
             now,
             limit: args.limit.clamp(1, LIMIT_MAX),
             since,
@@ -209,28 +239,34 @@ impl PageFlow {
             examined: 0,
             ties: TIES,
             phase: if args.cursor.is_some() {
-                Phase::Range { requested: 0 }
+                Phase::Range {
+                    requested: 0,
+                    shard: 0,
+                    gathered: Gathered::default(),
+                }
             } else {
-                Phase::Count
+                Phase::Count { shard: 0, total: 0 }
             },
             walk,
+            scope,
         }
     }
 
     /// `soapp` with a page.
-    pub(crate) fn soapp(app: App, dt: u64, args: PageArgs, now: u64) -> Self {
-        Self::new(app, Walk::Recent { dt }, args, now)
+    pub(crate) fn soapp(scope: Scope, dt: u64, args: PageArgs, now: u64) -> Self {
+        Self::new(scope, Walk::Recent { dt }, args, now)
     }
 
     /// `soid` with a page.
-    pub(crate) fn soid(app: App, id: UserId, args: PageArgs, now: u64) -> Self {
-        Self::new(app, Walk::User(id), args, now)
+    pub(crate) fn soid(scope: Scope, id: UserId, args: PageArgs, now: u64) -> Self {
+        Self::new(scope, Walk::User(id), args, now)
     }
 
-    fn index(&self) -> Key {
+    fn index(&self, shard: usize) -> Key {
+        let tag = self.tags[shard];
         match &self.walk {
-            Walk::Recent { .. } => Key::Issued(self.app),
-            Walk::User(id) => Key::UserSessions(self.app, id.clone()),
+            Walk::Recent { .. } => Key::Issued(tag),
+            Walk::User(id) => Key::UserSessions(tag, id.clone()),
         }
     }
 
@@ -253,12 +289,29 @@ impl PageFlow {
         }))
     }
 
+    fn count(&self, shard: usize) -> Step<Page> {
+        Step::Run(vec![Command::ZCount {
+            key: self.index(shard),
+            min: 0,
+            max: u64::MAX,
+        }])
+    }
+
+    /// Starts a round of ranges, from the first shard.
     fn range(&mut self) -> Step<Page> {
         let needed = self.limit - self.out.len() as u32;
         let requested = (needed + self.ties).min(EXAMINE_MAX - self.examined + self.ties);
-        self.phase = Phase::Range { requested };
+        self.phase = Phase::Range {
+            requested,
+            shard: 0,
+            gathered: Gathered::default(),
+        };
+        self.range_shard(requested, 0)
+    }
+
+    fn range_shard(&self, requested: u32, shard: usize) -> Step<Page> {
         Step::Run(vec![Command::ZRange {
-            key: self.index(),
+            key: self.index(shard),
             min: self.at.map_or(0, |(score, _)| score),
             max: u64::MAX,
             limit: Some(requested),
@@ -266,15 +319,194 @@ impl PageFlow {
         }])
     }
 
+    /// One shard's range came back: gather it, and range the next shard or merge.
+    fn ranged(
+        &mut self,
+        requested: u32,
+        shard: usize,
+        mut gathered: Gathered,
+        replies: Vec<Reply>,
+    ) -> Result<Step<Page>, Error> {
+        let members = Replies::new(replies).members()?;
+        let full = members.len() as u32 >= requested;
+        let entries: Vec<(u64, Handle)> = members
+            .into_iter()
+            .filter_map(|(m, score)| match m {
+                Member::Handle(h) => Some((score, h)),
+                _ => None,
+            })
+            .collect();
+        if full {
+            if let Some(&last) = entries.last() {
+                if gathered.frontier.is_none_or(|f| position_lt(last, f)) {
+                    gathered.frontier = Some(last);
+                }
+            }
+        }
+        gathered.after.extend(
+            entries
+                .into_iter()
+                .filter(|&(score, h)| self.at.is_none_or(|at| is_after(at, score, h)))
+                .map(|(score, h)| (score, h, shard)),
+        );
+        if shard + 1 < self.tags.len() {
+            self.phase = Phase::Range {
+                requested,
+                shard: shard + 1,
+                gathered,
+            };
+            return Ok(self.range_shard(requested, shard + 1));
+        }
+        self.merge(gathered)
+    }
+
+    /// Every shard was ranged: take the earliest entries of the merge, then read them.
+    fn merge(&mut self, gathered: Gathered) -> Result<Step<Page>, Error> {
+        let Gathered {
+            mut after,
+            frontier,
+        } = gathered;
+        after.sort_by(|a, b| (a.0, a.1.text().as_str()).cmp(&(b.0, b.1.text().as_str())));
+        let seen = after.len();
+        if let Some(f) = frontier {
+            after.retain(|&(score, h, _)| !position_lt(f, (score, h)));
+        }
+        if after.is_empty() {
+            if frontier.is_some() {
+                // A whole range of entries at the position's own score, all walked already:
+                // range wider.
+                self.ties = self.ties.saturating_mul(2);
+                return Ok(self.range());
+            }
+            return Ok(self.done(false));
+        }
+        let needed = (self.limit - self.out.len() as u32) as usize;
+        let room = (EXAMINE_MAX - self.examined) as usize;
+        let take = after.len().min(needed).min(room.max(1));
+        let more = frontier.is_some() || seen > take;
+        after.truncate(take);
+        let mut pending: Vec<usize> = Vec::new();
+        for &(_, _, shard) in &after {
+            if !pending.contains(&shard) {
+                pending.push(shard);
+            }
+        }
+        pending.reverse();
+        self.phase = Phase::Records {
+            stored: vec![None; after.len()],
+            entries: after,
+            pending,
+            asked: None,
+            more,
+        };
+        self.read_next()
+    }
+
+    /// Reads the records of the next shard's entries (one batch: one slot), or lists them
+    /// all once every shard's are in.
+    fn read_next(&mut self) -> Result<Step<Page>, Error> {
+        let Phase::Records { pending, .. } = &mut self.phase else {
+            return Err(Error::store("a page read outside its records phase"));
+        };
+        let Some(shard) = pending.pop() else {
+            let Phase::Records {
+                entries,
+                stored,
+                more,
+                ..
+            } = std::mem::replace(&mut self.phase, Phase::Count { shard: 0, total: 0 })
+            else {
+                return Err(Error::store("a page read outside its records phase"));
+            };
+            return self.list(entries, stored, more);
+        };
+        let Phase::Records { asked, .. } = &mut self.phase else {
+            return Err(Error::store("a page read outside its records phase"));
+        };
+        *asked = Some(shard);
+        let tag = self.tags[shard];
+        let Phase::Records { entries, .. } = &self.phase else {
+            return Err(Error::store("a page read outside its records phase"));
+        };
+        let gets = entries
+            .iter()
+            .filter(|e| e.2 == shard)
+            .map(|&(_, h, _)| Command::Get {
+                key: Key::Session(tag, h),
+                cached: false,
+            })
+            .collect();
+        Ok(Step::Run(gets))
+    }
+
+    /// One shard's records came back (`shard`, the last one asked for): file them.
+    fn records(&mut self, replies: Vec<Reply>) -> Result<Step<Page>, Error> {
+        let Phase::Records {
+            entries,
+            stored,
+            asked,
+            ..
+        } = &mut self.phase
+        else {
+            return Err(Error::store("a page read outside its records phase"));
+        };
+        let mut replies = Replies::new(replies);
+        for (i, e) in entries.iter().enumerate() {
+            if Some(e.2) == *asked {
+                stored[i] = replies.record()?.map(|s| s.value);
+            }
+        }
+        self.read_next()
+    }
+
+    fn list(
+        &mut self,
+        entries: Vec<(u64, Handle, usize)>,
+        stored: Vec<Option<Vec<u8>>>,
+        more: bool,
+    ) -> Result<Step<Page>, Error> {
+        for ((score, handle, _), value) in entries.iter().zip(stored) {
+            self.at = Some((*score, *handle));
+            let Some(value) = value else {
+                continue;
+            };
+            let rec = Record::decode(&value)?;
+            if rec.alive_at(self.now) && rec.last >= self.since {
+                let last = rec.last;
+                let session = Session::of(rec, self.now, last);
+                self.out.push(Listed {
+                    handle: *handle,
+                    session,
+                });
+            }
+        }
+        self.examined += entries.len() as u32;
+        if !more {
+            return Ok(self.done(false));
+        }
+        if self.out.len() as u32 >= self.limit || self.examined >= EXAMINE_MAX {
+            return Ok(self.done(true));
+        }
+        Ok(self.range())
+    }
+
     fn step(&mut self, replies: Vec<Reply>, events: &mut Vec<Event>) -> Result<Step<Page>, Error> {
-        match std::mem::replace(&mut self.phase, Phase::Count) {
-            Phase::Count => {
-                if Replies::new(replies).count()? <= u64::from(self.limit) {
+        match std::mem::replace(&mut self.phase, Phase::Count { shard: 0, total: 0 }) {
+            Phase::Count { shard, total } => {
+                let total = total + Replies::new(replies).count()?;
+                if shard + 1 < self.tags.len() {
+                    self.phase = Phase::Count {
+                        shard: shard + 1,
+                        total,
+                    };
+                    return Ok(self.count(shard + 1));
+                }
+                if total <= u64::from(self.limit) {
                     let listing = match &self.walk {
                         Walk::Recent { dt } => Listing::Recent(*dt),
                         Walk::User(id) => Listing::User(id.clone()),
                     };
-                    let mut whole = ListFlow::new(self.app, listing, self.now);
+                    let mut whole = ListFlow::new(self.scope, listing, self.now);
                     let step = whole.start();
                     self.phase = Phase::Whole(whole);
                     return Ok(whole_page(step));
@@ -286,66 +518,23 @@ impl PageFlow {
                 self.phase = Phase::Whole(whole);
                 Ok(whole_page(step))
             }
-            Phase::Range { requested } => {
-                let members = Replies::new(replies).members()?;
-                let full = members.len() as u32 >= requested;
-                let after: Vec<(Handle, u64)> = members
-                    .into_iter()
-                    .filter_map(|(m, score)| match m {
-                        Member::Handle(h) => Some((h, score)),
-                        _ => None,
-                    })
-                    .filter(|&(h, score)| self.at.is_none_or(|at| is_after(at, score, h)))
-                    .collect();
-                if after.is_empty() {
-                    if full {
-                        // A whole range of entries at the position's own score, all walked
-                        // already: range wider.
-                        self.ties = self.ties.saturating_mul(2);
-                        return Ok(self.range());
-                    }
-                    return Ok(self.done(false));
-                }
-                let needed = (self.limit - self.out.len() as u32) as usize;
-                let room = (EXAMINE_MAX - self.examined) as usize;
-                let take = after.len().min(needed).min(room.max(1));
-                let more = full || after.len() > take;
-                let entries: Vec<(Handle, u64)> = after.into_iter().take(take).collect();
-                let gets = entries
-                    .iter()
-                    .map(|&(h, _)| Command::Get {
-                        key: Key::Session(self.app, h),
-                        cached: false,
-                    })
-                    .collect();
-                self.phase = Phase::Records { entries, more };
-                Ok(Step::Run(gets))
-            }
-            Phase::Records { entries, more } => {
-                let mut replies = Replies::new(replies);
-                for &(handle, score) in &entries {
-                    self.at = Some((score, handle));
-                    let Some(stored) = replies.record()? else {
-                        continue;
-                    };
-                    let rec = Record::decode(&stored.value)?;
-                    if rec.alive_at(self.now) && rec.last >= self.since {
-                        let last = rec.last;
-                        let session = Session::of(rec, self.now, last);
-                        self.out.push(Listed { handle, session });
-                    }
-                }
-                self.examined += entries.len() as u32;
-                if !more {
-                    return Ok(self.done(false));
-                }
-                if self.out.len() as u32 >= self.limit || self.examined >= EXAMINE_MAX {
-                    return Ok(self.done(true));
-                }
-                Ok(self.range())
+            Phase::Range {
+                requested,
+                shard,
+                gathered,
+            } => self.ranged(requested, shard, gathered, replies),
+            records @ Phase::Records { .. } => {
+                self.phase = records;
+                self.records(replies)
             }
         }
     }
+}
+
+/// Whether position `a` comes before position `b` (ties by the handle's text, as the store
+/// orders them).
+fn position_lt(a: (u64, Handle), b: (u64, Handle)) -> bool {
+    (a.0, a.1.text().as_str()) < (b.0, b.1.text().as_str())
 }
 
 /// A step of the complete listing's flow, as a page without a cursor.
@@ -361,11 +550,7 @@ impl Flow for PageFlow {
 
     fn start(&mut self) -> Step<Page> {
         match self.phase {
-            Phase::Count => Step::Run(vec![Command::ZCount {
-                key: self.index(),
-                min: 0,
-                max: u64::MAX,
-            }]),
+            Phase::Count { .. } => self.count(0),
             _ => self.range(),
         }
     }

@@ -6,27 +6,49 @@ use crate::keys::Key;
 use crate::machine::{Flow, Replies, Step};
 use crate::record::Record;
 use crate::session::{Listed, Session};
+use crate::shard::{Scope, Tag};
 use crate::store::{Command, Member, Reply};
 use crate::token::Handle;
-use crate::validate::{App, UserId};
+use crate::validate::UserId;
 
 /// The earliest last-access time (ms) inside a window of `dt` seconds before `now`.
 fn since(now: u64, dt: u64) -> u64 {
     now.saturating_sub(dt.saturating_mul(1000))
 }
 
-/// `activity`: unique users accessed within `dt` seconds. One `ZCount`: the cost does not
-/// depend on how many sessions exist.
+/// `activity`: unique users accessed within `dt` seconds. One `ZCount` per shard: the cost
+/// does not depend on how many sessions exist. A user lives in one shard, so the shards'
+/// counts add up.
 #[derive(Debug)]
 pub struct ActivityFlow {
-    app: App,
+    tags: Vec<Tag>,
     dt: u64,
     now: u64,
+    total: u64,
 }
 
 impl ActivityFlow {
-    pub(crate) fn new(app: App, dt: u64, now: u64) -> Self {
-        Self { app, dt, now }
+    pub(crate) fn new(scope: Scope, dt: u64, now: u64) -> Self {
+        let mut tags: Vec<Tag> = scope.tags().collect();
+        // Counted from the last shard down: `pop` takes the next.
+        tags.reverse();
+        Self {
+            tags,
+            dt,
+            now,
+            total: 0,
+        }
+    }
+
+    fn count_next(&mut self) -> Step<u64> {
+        match self.tags.pop() {
+            Some(tag) => Step::Run(vec![Command::ZCount {
+                key: Key::Users(tag),
+                min: since(self.now, self.dt),
+                max: u64::MAX,
+            }]),
+            None => Step::Done(Ok(self.total)),
+        }
     }
 }
 
@@ -34,15 +56,17 @@ impl Flow for ActivityFlow {
     type Output = u64;
 
     fn start(&mut self) -> Step<u64> {
-        Step::Run(vec![Command::ZCount {
-            key: Key::Users(self.app),
-            min: since(self.now, self.dt),
-            max: u64::MAX,
-        }])
+        self.count_next()
     }
 
     fn next(&mut self, replies: Vec<Reply>, _events: &mut Vec<Event>) -> Step<u64> {
-        Step::Done(Replies::new(replies).count())
+        match Replies::new(replies).count() {
+            Ok(n) => {
+                self.total += n;
+                self.count_next()
+            }
+            Err(e) => Step::Done(Err(e)),
+        }
     }
 }
 
@@ -58,16 +82,20 @@ pub(crate) enum Listing {
 /// `soapp` and `soid`: find the handles, then read the records they name. Expired and missing
 /// sessions are left out (and left for `sweep`): a listing never writes.
 ///
-/// `soid` ranges the user's index. `soapp` ranges `_users` for the users accessed within
-/// `dt` (a user's score is their latest access), then their indexes, and keeps the sessions
-/// whose own last access is within `dt`: no app-wide index of sessions by access is kept up to
-/// date on every access for it.
+/// `soid` ranges the user's index, in their shard. `soapp` visits every shard: it ranges
+/// `_users` for the users accessed within `dt` (a user's score is their latest access), then
+/// their indexes, and keeps the sessions whose own last access is within `dt`: no app-wide
+/// index of sessions by access is kept up to date on every access for it.
 #[derive(Debug)]
 pub struct ListFlow {
-    app: App,
+    /// The shards still to visit, the next last.
+    tags: Vec<Tag>,
+    /// The shard being visited.
+    tag: Option<Tag>,
     now: u64,
     listing: Listing,
     phase: ListPhase,
+    out: Vec<(u64, Listed)>,
 }
 
 #[derive(Debug)]
@@ -81,18 +109,25 @@ enum ListPhase {
 }
 
 impl ListFlow {
-    pub(crate) fn new(app: App, listing: Listing, now: u64) -> Self {
+    pub(crate) fn new(scope: Scope, listing: Listing, now: u64) -> Self {
+        let mut tags: Vec<Tag> = match &listing {
+            Listing::Recent(_) => scope.tags().collect(),
+            Listing::User(id) => vec![scope.of_user(id)],
+        };
+        tags.reverse();
         Self {
-            app,
+            tags,
+            tag: None,
             now,
             listing,
             phase: ListPhase::Handles,
+            out: Vec::new(),
         }
     }
 
-    fn user_index(&self, id: UserId) -> Command {
+    fn user_index(tag: Tag, id: UserId) -> Command {
         Command::ZRange {
-            key: Key::UserSessions(self.app, id),
+            key: Key::UserSessions(tag, id),
             min: 0,
             max: u64::MAX,
             limit: None,
@@ -100,19 +135,46 @@ impl ListFlow {
         }
     }
 
+    /// Starts on the next shard, or answers when every shard was visited.
+    fn visit_next(&mut self) -> Step<Vec<Listed>> {
+        let Some(tag) = self.tags.pop() else {
+            return Step::Done(Ok(self.finish()));
+        };
+        self.tag = Some(tag);
+        match &self.listing {
+            Listing::Recent(dt) => {
+                self.phase = ListPhase::Users;
+                Step::Run(vec![Command::ZRange {
+                    key: Key::Users(tag),
+                    min: since(self.now, *dt),
+                    max: u64::MAX,
+                    limit: None,
+                    rev: true,
+                }])
+            }
+            Listing::User(id) => {
+                self.phase = ListPhase::Handles;
+                Step::Run(vec![Self::user_index(tag, id.clone())])
+            }
+        }
+    }
+
     fn step(&mut self, replies: Vec<Reply>) -> Result<Step<Vec<Listed>>, Error> {
+        let tag = self
+            .tag
+            .ok_or_else(|| Error::store("a listing was resumed before it started"))?;
         match std::mem::replace(&mut self.phase, ListPhase::Handles) {
             ListPhase::Users => {
                 let users = Replies::new(replies).members()?;
                 let ranges: Vec<Command> = users
                     .into_iter()
                     .filter_map(|(m, _)| match m {
-                        Member::Id(id) => Some(self.user_index(id)),
+                        Member::Id(id) => Some(Self::user_index(tag, id)),
                         _ => None,
                     })
                     .collect();
                 if ranges.is_empty() {
-                    return Ok(Step::Done(Ok(Vec::new())));
+                    return Ok(self.visit_next());
                 }
                 Ok(Step::Run(ranges))
             }
@@ -127,25 +189,27 @@ impl ListFlow {
                     }));
                 }
                 if handles.is_empty() {
-                    return Ok(Step::Done(Ok(Vec::new())));
+                    return Ok(self.visit_next());
                 }
                 let gets = handles
                     .iter()
                     .map(|&h| Command::Get {
-                        key: Key::Session(self.app, h),
+                        key: Key::Session(tag, h),
                         cached: false,
                     })
                     .collect();
                 self.phase = ListPhase::Records(handles);
                 Ok(Step::Run(gets))
             }
-            ListPhase::Records(handles) => Ok(Step::Done(self.collect(handles, replies))),
+            ListPhase::Records(handles) => {
+                self.collect(handles, replies)?;
+                Ok(self.visit_next())
+            }
         }
     }
 
-    fn collect(&self, handles: Vec<Handle>, replies: Vec<Reply>) -> Result<Vec<Listed>, Error> {
+    fn collect(&mut self, handles: Vec<Handle>, replies: Vec<Reply>) -> Result<(), Error> {
         let mut replies = Replies::new(replies);
-        let mut out: Vec<(u64, Listed)> = Vec::with_capacity(handles.len());
         let since = match self.listing {
             Listing::Recent(dt) => since(self.now, dt),
             Listing::User(_) => 0,
@@ -158,16 +222,21 @@ impl ListFlow {
             if rec.alive_at(self.now) && rec.last >= since {
                 let last = rec.last;
                 let session = Session::of(rec, self.now, last);
-                out.push((last, Listed { handle, session }));
+                self.out.push((last, Listed { handle, session }));
             }
         }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Vec<Listed> {
+        let mut out = std::mem::take(&mut self.out);
         if let Listing::Recent(_) = self.listing {
             // Most recent first; ties in descending handle order, as a reversed range gives.
             out.sort_by(|(x, a), (y, b)| {
                 (y, b.handle.text().as_str()).cmp(&(x, a.handle.text().as_str()))
             });
         }
-        Ok(out.into_iter().map(|(_, listed)| listed).collect())
+        out.into_iter().map(|(_, listed)| listed).collect()
     }
 }
 
@@ -175,22 +244,7 @@ impl Flow for ListFlow {
     type Output = Vec<Listed>;
 
     fn start(&mut self) -> Step<Vec<Listed>> {
-        match &self.listing {
-            Listing::Recent(dt) => {
-                self.phase = ListPhase::Users;
-                Step::Run(vec![Command::ZRange {
-                    key: Key::Users(self.app),
-                    min: since(self.now, *dt),
-                    max: u64::MAX,
-                    limit: None,
-                    rev: true,
-                }])
-            }
-            Listing::User(id) => {
-                self.phase = ListPhase::Handles;
-                Step::Run(vec![self.user_index(id.clone())])
-            }
-        }
+        self.visit_next()
     }
 
     fn next(&mut self, replies: Vec<Reply>, _events: &mut Vec<Event>) -> Step<Vec<Listed>> {

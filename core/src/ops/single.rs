@@ -15,14 +15,17 @@ use crate::keys::Key;
 use crate::machine::{Flow, Replies, Step};
 use crate::record::Record;
 use crate::session::Session;
+use crate::shard::{Scope, Shards, Tag};
 use crate::store::{Batch, Command, Expect, Member, Reply};
 use crate::token::{Handle, Token};
-use crate::validate::{App, UserId};
+use crate::validate::UserId;
 
 /// The session an operation acts on.
 #[derive(Debug)]
 pub struct Target {
-    app: App,
+    /// The tag of the session's shard (its handle's).
+    tag: Tag,
+    shards: Shards,
     handle: Handle,
     now: u64,
 }
@@ -31,7 +34,7 @@ impl Target {
     fn event(&self, kind: EventKind, id: &UserId, handle: Handle) -> Event {
         Event {
             kind,
-            app: self.app,
+            app: self.tag.app(),
             id: id.clone(),
             handle,
         }
@@ -93,9 +96,14 @@ pub struct SingleFlow<C> {
 }
 
 impl<C: Change> SingleFlow<C> {
-    pub(crate) fn new(app: App, handle: Handle, now: u64, change: C) -> Self {
+    pub(crate) fn new(scope: Scope, handle: Handle, now: u64, change: C) -> Self {
         Self {
-            t: Target { app, handle, now },
+            t: Target {
+                tag: scope.of_handle(&handle),
+                shards: scope.shards,
+                handle,
+                now,
+            },
             change,
             phase: Phase::Read,
             expired: Expired::Remove,
@@ -112,7 +120,7 @@ impl<C: Change> SingleFlow<C> {
         let mut batch = Vec::with_capacity(4);
         index::remove(
             &mut batch,
-            &self.t.app,
+            &self.t.tag,
             self.t.handle,
             Some(&rec.id),
             Expect::Version(version),
@@ -156,7 +164,7 @@ impl<C: Change> Flow for SingleFlow<C> {
         // Every change writes or deletes this record conditionally on the version read, so
         // the read may come from a store's version-coherent cache.
         Step::Run(vec![Command::Get {
-            key: Key::Session(self.t.app, self.t.handle),
+            key: Key::Session(self.t.tag, self.t.handle),
             cached: true,
         }])
     }
@@ -261,7 +269,7 @@ impl Change for AccessChange {
         };
         index::save(
             batch,
-            &t.app,
+            &t.tag,
             t.handle,
             &rec,
             t.now,
@@ -314,24 +322,28 @@ impl Change for Regenerate {
         mut rec: Record,
         batch: &mut Batch,
     ) -> Result<Planned, Error> {
+        if let Some(token) = &self.token {
+            // The new handle must live in the old one's shard, with the user's other keys.
+            t.shards.check_token(token, t.tag.shard())?;
+        }
         // The old record goes only if nobody changed it since we read it; its user keeps a
         // session, so the user index loses the old handle but `_users` is left alone.
-        index::remove(batch, &t.app, t.handle, None, Expect::Version(version));
+        index::remove(batch, &t.tag, t.handle, None, Expect::Version(version));
         batch.push(Command::ZRem {
-            key: Key::UserSessions(t.app, rec.id.clone()),
+            key: Key::UserSessions(t.tag, rec.id.clone()),
             member: Member::Handle(t.handle),
         });
         rec.last = t.now;
         index::save(
             batch,
-            &t.app,
+            &t.tag,
             self.handle,
             &rec,
             t.now,
             Expect::Absent,
             Expiry::Exact,
         );
-        index::enlist(batch, &t.app, self.handle, &rec, t.now);
+        index::enlist(batch, &t.tag, self.handle, &rec, t.now);
         self.id = Some(rec.id);
         Ok(Planned::Write)
     }
@@ -368,7 +380,7 @@ impl Change for Kill {
     ) -> Result<Planned, Error> {
         index::remove(
             batch,
-            &t.app,
+            &t.tag,
             t.handle,
             Some(&rec.id),
             Expect::Version(version),
@@ -422,7 +434,7 @@ mod tests {
             d: None,
         };
         let put = Command::Put {
-            key: Key::Session(app, handle),
+            key: Key::Session(app.into(), handle),
             value: rec.encode(),
             ttl_ms: 1_000_000,
             expect: Expect::Any,

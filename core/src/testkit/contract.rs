@@ -2,7 +2,7 @@
 //! versions, reads of earlier writes, sorted-set order and bounds, empty sets, the score
 //! range and the largest batch.
 
-use crate::keys::Key;
+use crate::keys::{Key, Tag};
 use crate::store::{
     ApplyError, AsyncStore, Batch, Command, Expect, MAX_BATCH, Member, Reply, SyncStore,
 };
@@ -36,8 +36,10 @@ impl<S: AsyncStore> Apply for Async<'_, S> {
 /// The largest score a store must hold exactly (2^53 − 1).
 const MAX_SCORE: u64 = (1 << 53) - 1;
 
-fn app(name: &str) -> App {
-    App::new(name).unwrap_or_else(|_| unreachable!("a valid app name"))
+fn app(name: &str) -> Tag {
+    App::new(name)
+        .unwrap_or_else(|_| unreachable!("a valid app name"))
+        .into()
 }
 
 fn handle(n: u32) -> Handle {

@@ -14,6 +14,14 @@
 //! report.assert_passed();
 //! ```
 //!
+//! [`check_sync_store_in`] and [`check_async_store_in`] run the same kit with each app's keys
+//! over K shards (a store that is a Redis Cluster spreads them over its masters):
+//!
+//! ```
+//! use session_core::{MemoryStore, Shards, testkit};
+//! testkit::check_sync_store_in(Shards::new(16).unwrap(), MemoryStore::new).assert_passed();
+//! ```
+//!
 //! Each vector case and each differential run starts on a store `make` returns: it must be
 //! empty (a new namespace, a flushed database). The parts are public too, for targets that
 //! are not a store (the REST server over HTTP runs the vectors with [`Target`]).
@@ -30,6 +38,7 @@ pub use vectors::{
 
 use crate::driver::{AsyncSessions, ManualClock, Sessions};
 use crate::event::Event;
+use crate::shard::Shards;
 use crate::store::{AsyncStore, SyncStore};
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -70,17 +79,19 @@ fn outcome(result: Result<Value, crate::Error>, events: &Events) -> Outcome {
 /// The vectors' target over a [`SyncStore`]: a fresh store per case.
 struct SyncTarget<S, F> {
     make: F,
+    shards: Shards,
     clock: ManualClock,
     events: Events,
     sessions: Sessions<S>,
 }
 
 impl<S: SyncStore, F: FnMut() -> S> SyncTarget<S, F> {
-    fn new(mut make: F) -> Self {
+    fn new(shards: Shards, mut make: F) -> Self {
         let (clock, events) = (ManualClock::new(0), Events::default());
-        let sessions = sessions_over(make(), &clock, &events);
+        let sessions = sessions_over(make(), shards, &clock, &events);
         Self {
             make,
+            shards,
             clock,
             events,
             sessions,
@@ -88,9 +99,15 @@ impl<S: SyncStore, F: FnMut() -> S> SyncTarget<S, F> {
     }
 }
 
-fn sessions_over<S: SyncStore>(store: S, clock: &ManualClock, events: &Events) -> Sessions<S> {
+fn sessions_over<S: SyncStore>(
+    store: S,
+    shards: Shards,
+    clock: &ManualClock,
+    events: &Events,
+) -> Sessions<S> {
     let sink = events.clone();
     Sessions::new(store)
+        .with_shards(shards)
         .with_clock(clock.clone())
         .with_auto_sweep(None)
         .on_event(move |e| sink.push(e))
@@ -98,11 +115,13 @@ fn sessions_over<S: SyncStore>(store: S, clock: &ManualClock, events: &Events) -
 
 fn async_sessions_over<S: AsyncStore>(
     store: S,
+    shards: Shards,
     clock: &ManualClock,
     events: &Events,
 ) -> AsyncSessions<S> {
     let sink = events.clone();
     AsyncSessions::new(store)
+        .with_shards(shards)
         .with_clock(clock.clone())
         .with_auto_sweep(None)
         .on_event(move |e| sink.push(e))
@@ -111,7 +130,7 @@ fn async_sessions_over<S: AsyncStore>(
 impl<S: SyncStore, F: FnMut() -> S> Target for SyncTarget<S, F> {
     fn reset(&mut self) {
         self.events.take();
-        self.sessions = sessions_over((self.make)(), &self.clock, &self.events);
+        self.sessions = sessions_over((self.make)(), self.shards, &self.clock, &self.events);
     }
 
     fn call(&mut self, op: &str, input: &Value, now: u64) -> Outcome {
@@ -123,6 +142,7 @@ impl<S: SyncStore, F: FnMut() -> S> Target for SyncTarget<S, F> {
 /// The vectors' target over an [`AsyncStore`].
 struct AsyncTargetOver<S, F> {
     make: F,
+    shards: Shards,
     clock: ManualClock,
     events: Events,
     sessions: AsyncSessions<S>,
@@ -131,7 +151,7 @@ struct AsyncTargetOver<S, F> {
 impl<S: AsyncStore, F: FnMut() -> S> AsyncTarget for AsyncTargetOver<S, F> {
     async fn reset(&mut self) {
         self.events.take();
-        self.sessions = async_sessions_over((self.make)(), &self.clock, &self.events);
+        self.sessions = async_sessions_over((self.make)(), self.shards, &self.clock, &self.events);
     }
 
     async fn call(&mut self, op: &str, input: &Value, now: u64) -> Outcome {
@@ -166,9 +186,14 @@ async fn check_target(target: &mut impl AsyncTarget) -> Report {
 
 /// Runs the whole kit against the stores `make` returns (each empty): every vector, the
 /// differential runs, and the store contract.
-pub fn check_sync_store<S: SyncStore>(mut make: impl FnMut() -> S) -> Report {
+pub fn check_sync_store<S: SyncStore>(make: impl FnMut() -> S) -> Report {
+    check_sync_store_in(Shards::ONE, make)
+}
+
+/// [`check_sync_store`] with each app's keys over `shards`.
+pub fn check_sync_store_in<S: SyncStore>(shards: Shards, mut make: impl FnMut() -> S) -> Report {
     let mut report = vectors::ready(check_target(&mut vectors::Ready(&mut SyncTarget::new(
-        &mut make,
+        shards, &mut make,
     ))));
     report.cases += 1;
     let store = make();
@@ -179,11 +204,20 @@ pub fn check_sync_store<S: SyncStore>(mut make: impl FnMut() -> S) -> Report {
 }
 
 /// [`check_sync_store`] for an [`AsyncStore`], in the caller's runtime.
-pub async fn check_async_store<S: AsyncStore>(mut make: impl FnMut() -> S) -> Report {
+pub async fn check_async_store<S: AsyncStore>(make: impl FnMut() -> S) -> Report {
+    check_async_store_in(Shards::ONE, make).await
+}
+
+/// [`check_async_store`] with each app's keys over `shards`.
+pub async fn check_async_store_in<S: AsyncStore>(
+    shards: Shards,
+    mut make: impl FnMut() -> S,
+) -> Report {
     let (clock, events) = (ManualClock::new(0), Events::default());
-    let sessions = async_sessions_over(make(), &clock, &events);
+    let sessions = async_sessions_over(make(), shards, &clock, &events);
     let mut report = check_target(&mut AsyncTargetOver {
         make: &mut make,
+        shards,
         clock,
         events,
         sessions,

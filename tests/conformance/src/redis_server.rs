@@ -160,6 +160,19 @@ impl RedisServer {
         }
     }
 
+    /// Starts it again (after [`RedisServer::stop`]) as a replica of the master at `port`
+    /// that can never be promoted (`replica-priority 0`): how a supervisor must bring back a
+    /// master without persistence after a failover. Empty, it would otherwise be a
+    /// candidate for the next failover, and its promotion would lose every write (Redis's
+    /// documentation warns of it; a spurious second failover on a loaded machine does it).
+    pub fn restart_as_replica_of(&mut self, port: u16) {
+        let port = port.to_string();
+        for arg in ["--replicaof", "127.0.0.1", &port, "--replica-priority", "0"] {
+            self.extra.push(arg.to_owned());
+        }
+        self.restart();
+    }
+
     /// Sends one command (RESP) and returns the raw reply text.
     pub fn cmd(&self, args: &[&str]) -> String {
         raw_command(self.port, args).unwrap_or_else(|e| panic!("{args:?} on {}: {e}", self.port))

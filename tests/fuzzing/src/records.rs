@@ -131,7 +131,8 @@ fn body(u: &mut Unstructured<'_>) -> Result<()> {
 /// The real record's bytes, read through the store.
 fn real_record(sessions: &Sessions<Forging>, token: &str) -> Vec<u8> {
     let handle = session_core::Handle::of_token(token).expect("a token");
-    let key = session_core::Key::Session(session_core::App::new("shop").expect("app"), handle);
+    let key =
+        session_core::Key::Session(session_core::App::new("shop").expect("app").into(), handle);
     match sessions
         .store()
         .inner
