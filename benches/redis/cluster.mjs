@@ -16,15 +16,20 @@ const APP = 'bench';
 /** Commands the client sends to learn the cluster, not to keep sessions. */
 const ADMIN = /^(cluster|info|config|ping|client|hello|script|readonly)/;
 
-/** A node's session commands so far (INFO commandstats, admin commands left out). */
+/**
+ * A node's session commands so far (INFO commandstats, admin commands left out; the commands
+ * a script runs count too, as Redis counts them), and its scripts (EVALSHA: one per batch).
+ */
 async function commandsOf(node) {
   const info = await node.command('INFO', 'commandstats');
-  let n = 0;
+  let all = 0;
+  let scripts = 0;
   for (const line of String(info).split(/\r?\n/)) {
     const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
-    if (m && !ADMIN.test(m[1])) n += Number(m[2]);
+    if (m && !ADMIN.test(m[1])) all += Number(m[2]);
+    if (m && m[1] === 'evalsha') scripts += Number(m[2]);
   }
-  return n;
+  return { all, scripts };
 }
 
 /** A node's key count (INFO keyspace). */
@@ -101,13 +106,14 @@ try {
       `| ${run.inFlight} | ${Math.round(base).toLocaleString('en-US')} ops/s | ${Math.round(run.opsPerSecond).toLocaleString('en-US')} ops/s | ${(run.opsPerSecond / base).toFixed(2)}× |`,
     );
   }
-  console.log('\nEach master of the cluster (keys: INFO keyspace; commands: INFO commandstats, per run)');
-  console.log('| master | keys | commands at 64 in flight | commands/s | commands at 256 | commands/s |');
+  console.log('\nEach master of the cluster: its share of the keys (INFO keyspace) and of the commands (INFO');
+  console.log("commandstats, a script's own commands included), and the scripts (EVALSHA, one per batch) it ran per second");
+  console.log('| master | keys | commands, 64 in flight | scripts/s | commands, 256 in flight | scripts/s |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [m, node] of cluster.nodes.entries()) {
     const cells = manyRuns.flatMap((run) => {
-      const all = run.commands.reduce((a, b) => a + b, 0);
-      return [`${((100 * run.commands[m]) / all).toFixed(1)}%`, Math.round(run.commands[m] / SECONDS).toLocaleString('en-US')];
+      const all = run.commands.reduce((a, c) => a + c.all, 0);
+      return [`${((100 * run.commands[m].all) / all).toFixed(1)}%`, Math.round(run.commands[m].scripts / SECONDS).toLocaleString('en-US')];
     });
     console.log(`| :${node.port} | ${((100 * keys[m]) / allKeys).toFixed(1)}% | ${cells.join(' | ')} |`);
   }

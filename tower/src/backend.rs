@@ -128,13 +128,18 @@ pub trait Backend: Send + Sync + 'static {
 
 impl<S: SyncStore + Send + Sync + 'static> Backend for Sessions<S> {
     fn execute(&self, request: Request) -> Answer<'_> {
-        Answer::ready(request.into_op(self.now()).and_then(|op| self.run(op)))
+        Answer::ready(
+            request
+                .into_op_in(self.now(), self.shards())
+                .and_then(|op| self.run(op)),
+        )
     }
 }
 
 impl<S: AsyncStore + Send + Sync + 'static> Backend for AsyncSessions<S> {
     fn execute(&self, request: Request) -> Answer<'_> {
-        match request.into_op(self.now()) {
+        // The sessions' shards: `AsyncSessions::with_shards` spreads an app over a cluster.
+        match request.into_op_in(self.now(), self.shards()) {
             Ok(op) => Answer::pending(self.run(op)),
             Err(e) => Answer::ready(Err(e)),
         }
