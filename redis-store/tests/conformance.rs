@@ -41,34 +41,31 @@ fn the_store_kit_passes_on_redis() {
     assert!(server.calls("evalsha") > 500);
 }
 
-#[test]
-fn the_store_kit_passes_on_a_redis_cluster() {
+/// The whole kit on a fresh 3-master cluster with each app over `shards`; every master runs
+/// batches.
+fn kit_on_a_cluster(shards: u32) {
     let cluster = Cluster::start(3);
     let rt = runtime();
     let store = rt
         .block_on(RedisStore::connect_cluster(cluster.urls()))
         .unwrap();
     assert!(store.is_cluster());
-    rt.block_on(check_async_store(fresh(&store)))
+    let shards = Shards::new(shards).unwrap();
+    rt.block_on(check_async_store_in(shards, fresh(&store)))
         .assert_passed();
     for node in &cluster.nodes {
         assert!(node.calls("evalsha") > 0, "every master ran batches");
     }
 }
 
-/// The whole kit with each app over 16 shards: every batch still lands in one slot (the
-/// store refuses a batch across hash tags), and the app-wide operations merge the shards.
+#[test]
+fn the_store_kit_passes_on_a_redis_cluster() {
+    kit_on_a_cluster(1);
+}
+
+/// With 16 shards, every batch still lands in one slot (the store refuses a batch across hash
+/// tags), and the app-wide operations merge the shards.
 #[test]
 fn the_store_kit_passes_on_a_redis_cluster_with_sixteen_shards() {
-    let cluster = Cluster::start(3);
-    let rt = runtime();
-    let store = rt
-        .block_on(RedisStore::connect_cluster(cluster.urls()))
-        .unwrap();
-    let shards = Shards::new(16).unwrap();
-    rt.block_on(check_async_store_in(shards, fresh(&store)))
-        .assert_passed();
-    for node in &cluster.nodes {
-        assert!(node.calls("evalsha") > 0, "every master ran batches");
-    }
+    kit_on_a_cluster(16);
 }
