@@ -177,16 +177,23 @@ enum Phase {
         shard: usize,
         gathered: Gathered,
     },
-    /// The records of these entries, read shard by shard: `pending` shards still to read
-    /// (the next last), `asked` the shard being read, `stored` the records read so far
-    /// (aligned with `entries`); `more`: some index has entries after them.
-    Records {
-        entries: Vec<(u64, Handle, usize)>,
-        pending: Vec<usize>,
-        asked: Option<usize>,
-        stored: Vec<Option<Vec<u8>>>,
-        more: bool,
-    },
+    /// The records of the entries taken, read shard by shard.
+    Records(Reading),
+}
+
+/// The records of a page's entries, read one shard (one batch, one slot) at a time.
+#[derive(Debug)]
+struct Reading {
+    /// The entries taken, in listing order, with each one's shard.
+    entries: Vec<(u64, Handle, usize)>,
+    /// Shards still to read, the next last.
+    pending: Vec<usize>,
+    /// The shard being read.
+    asked: usize,
+    /// The records read so far, aligned with `entries`.
+    stored: Vec<Option<Vec<u8>>>,
+    /// Some index has entries after these.
+    more: bool,
 }
 
 /// The flow of one page.
@@ -392,43 +399,25 @@ impl PageFlow {
             }
         }
         pending.reverse();
-        self.phase = Phase::Records {
+        self.read_next(Reading {
             stored: vec![None; after.len()],
             entries: after,
             pending,
-            asked: None,
+            asked: 0,
             more,
-        };
-        self.read_next()
+        })
     }
 
     /// Reads the records of the next shard's entries (one batch: one slot), or lists them
     /// all once every shard's are in.
-    fn read_next(&mut self) -> Result<Step<Page>, Error> {
-        let Phase::Records { pending, .. } = &mut self.phase else {
-            return Err(Error::store("a page read outside its records phase"));
+    fn read_next(&mut self, mut r: Reading) -> Result<Step<Page>, Error> {
+        let Some(shard) = r.pending.pop() else {
+            return self.list(r.entries, r.stored, r.more);
         };
-        let Some(shard) = pending.pop() else {
-            let Phase::Records {
-                entries,
-                stored,
-                more,
-                ..
-            } = std::mem::replace(&mut self.phase, Phase::Count { shard: 0, total: 0 })
-            else {
-                return Err(Error::store("a page read outside its records phase"));
-            };
-            return self.list(entries, stored, more);
-        };
-        let Phase::Records { asked, .. } = &mut self.phase else {
-            return Err(Error::store("a page read outside its records phase"));
-        };
-        *asked = Some(shard);
+        r.asked = shard;
         let tag = self.tags[shard];
-        let Phase::Records { entries, .. } = &self.phase else {
-            return Err(Error::store("a page read outside its records phase"));
-        };
-        let gets = entries
+        let gets = r
+            .entries
             .iter()
             .filter(|e| e.2 == shard)
             .map(|&(_, h, _)| Command::Get {
@@ -436,27 +425,19 @@ impl PageFlow {
                 cached: false,
             })
             .collect();
+        self.phase = Phase::Records(r);
         Ok(Step::Run(gets))
     }
 
-    /// One shard's records came back (`shard`, the last one asked for): file them.
-    fn records(&mut self, replies: Vec<Reply>) -> Result<Step<Page>, Error> {
-        let Phase::Records {
-            entries,
-            stored,
-            asked,
-            ..
-        } = &mut self.phase
-        else {
-            return Err(Error::store("a page read outside its records phase"));
-        };
+    /// The records of the shard last asked for came back: file them, and read on.
+    fn records(&mut self, mut r: Reading, replies: Vec<Reply>) -> Result<Step<Page>, Error> {
         let mut replies = Replies::new(replies);
-        for (i, e) in entries.iter().enumerate() {
-            if Some(e.2) == *asked {
-                stored[i] = replies.record()?.map(|s| s.value);
+        for (i, e) in r.entries.iter().enumerate() {
+            if e.2 == r.asked {
+                r.stored[i] = replies.record()?.map(|s| s.value);
             }
         }
-        self.read_next()
+        self.read_next(r)
     }
 
     fn list(
@@ -523,10 +504,7 @@ impl PageFlow {
                 shard,
                 gathered,
             } => self.ranged(requested, shard, gathered, replies),
-            records @ Phase::Records { .. } => {
-                self.phase = records;
-                self.records(replies)
-            }
+            Phase::Records(r) => self.records(r, replies),
         }
     }
 }
