@@ -103,7 +103,15 @@ impl MemoryStore {
                     App::new(&app).map_err(|_| bad(format!("the app name {app:?} is invalid")))?;
                 let shards = Shards::new(shards.into())
                     .map_err(|_| bad(format!("app {app} has {shards} shards")))?;
-                live.push((shards.tag(app, shard), Handle::from_bytes(handle), rec));
+                let handle = Handle::from_bytes(handle);
+                // Anywhere else, the session could not be found by its token.
+                if shards.of_handle(&handle) != shard {
+                    return Err(bad(format!(
+                        "a session of app {app} is filed in shard {shard} of {}, not its own",
+                        shards.count()
+                    )));
+                }
+                live.push((shards.tag(app, shard), handle, rec));
             }
         }
         // Oldest access first, so each user's `_users` score ends at their latest access.
@@ -254,5 +262,30 @@ mod tests {
             assert!(e.to_string().contains("app name"), "{e}");
             assert_eq!(s.record_count(), 0);
         }
+    }
+
+    /// Each session's shard travels in the snapshot; one filed in another shard than its
+    /// handle's (a forged or damaged file) could never be found by its token, so the file is
+    /// refused.
+    #[test]
+    fn sharded_sessions_round_trip_and_a_session_in_a_foreign_shard_is_refused() {
+        let shards = crate::Shards::new(16).unwrap();
+        let sessions = Sessions::new(MemoryStore::new()).with_shards(shards);
+        let t = sessions.create(Create::new("shop", "u1", "::1")).unwrap();
+        let mut file = Vec::new();
+        sessions.store().save_snapshot(&mut file).unwrap();
+        let b = Sessions::new(MemoryStore::new()).with_shards(shards);
+        assert_eq!(b.store().load_snapshot(&file[..], b.now()).unwrap(), 1);
+        assert_eq!(b.get("shop", &t).unwrap().unwrap().id, "u1");
+        // The entry: the app ("shop"), then its shard and the shard count (16).
+        let at = file.windows(4).position(|w| w == b"shop").unwrap() + 4;
+        assert_eq!(file[at + 1], 16);
+        let mut moved = file.clone();
+        moved[at] = (moved[at] + 1) % 16;
+        let s = MemoryStore::new();
+        let e = s.load_snapshot(&moved[..], b.now()).unwrap_err();
+        assert_eq!(e.name(), "storeError", "{e:?}");
+        assert!(e.to_string().contains("not its own"), "{e}");
+        assert_eq!(s.record_count(), 0);
     }
 }

@@ -1,6 +1,6 @@
 //! `snapshot`: `MemoryStore::load_snapshot` with arbitrary bytes, snapshots forged in the
-//! documented format (`SCSNAP`, format 2, a postcard list of `(app, handle, record)`), and
-//! real snapshots mutated.
+//! format before shards (`SCSNAP`, format 2, a postcard list of `(app, handle, record)`), and
+//! real snapshots (format 3, with each session's shard) mutated.
 //!
 //! A snapshot that cannot be read is a `storeError` and leaves the store empty. One that
 //! loads saves and loads again to the same store, and the loaded store answers every listing
@@ -8,7 +8,7 @@
 
 use crate::draw;
 use arbitrary::{Arbitrary, Result, Unstructured};
-use session_core::{Create, ManualClock, MemoryStore, Patch, Request, Sessions};
+use session_core::{Create, ManualClock, MemoryStore, Patch, Request, Sessions, Shards};
 use std::collections::BTreeSet;
 
 const NOW: u64 = 1_700_000_000_000;
@@ -91,7 +91,11 @@ fn check(bytes: &[u8], now: u64) {
     let apps: BTreeSet<String> = store
         .dump()
         .iter()
-        .filter_map(|(k, _)| Some(k.strip_prefix("rs:{")?.split_once('}')?.0.to_owned()))
+        // A tag is `{app}`, or `{app:n}` for a shard of an app over several.
+        .filter_map(|(k, _)| {
+            let tag = k.strip_prefix("rs:{")?.split_once('}')?.0;
+            Some(tag.split(':').next()?.to_owned())
+        })
         .collect();
     let sessions = Sessions::new(store)
         .with_clock(ManualClock::new(now))
@@ -127,7 +131,11 @@ fn check(bytes: &[u8], now: u64) {
 /// A real snapshot of a few sessions.
 fn real(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let clock = ManualClock::new(NOW - 5_000);
-    let sessions = Sessions::new(MemoryStore::new()).with_clock(clock.clone());
+    // One shard per app, or several: the snapshot files each session under its shard.
+    let shards = Shards::new(*u.choose(&[1, 4, 16])?).expect("a shard count");
+    let sessions = Sessions::new(MemoryStore::new())
+        .with_shards(shards)
+        .with_clock(clock.clone());
     for i in 0..u.int_in_range(1..=3)? {
         let mut create = Create::new(if i == 2 { "blog" } else { "shop" }, format!("u{i}"), "::1")
             .ttl(u.int_in_range(10..=100_000)?);
