@@ -64,7 +64,7 @@ pub struct BulkFlow {
     bulk: Bulk,
     now: u64,
     /// The shards still to visit, the next first.
-    apps: VecDeque<Tag>,
+    tags: VecDeque<Tag>,
     /// The shards of each app found in the registry.
     shards: Shards,
     /// `sweep` without an app: read the app registry first.
@@ -82,14 +82,14 @@ pub struct BulkFlow {
 
 impl BulkFlow {
     pub(crate) fn new(bulk: Bulk, scope: Option<Scope>, shards: Shards, now: u64) -> Self {
-        let apps = match (&bulk, scope) {
+        let tags = match (&bulk, scope) {
             (_, None) => VecDeque::new(),
             (Bulk::KillSoid(id), Some(scope)) => VecDeque::from([scope.of_user(id)]),
             (_, Some(scope)) => scope.tags().collect(),
         };
         Self {
             all_apps: scope.is_none(),
-            apps,
+            tags,
             shards,
             bulk,
             now,
@@ -128,7 +128,7 @@ impl BulkFlow {
             // A probe (`limit` 0), or a sweep at its limit: only `more` is left to answer.
             return self.probe();
         }
-        let Some(app) = self.apps.front() else {
+        let Some(app) = self.tags.front() else {
             return Step::Done(Ok(self.done));
         };
         let requested = self.remaining();
@@ -162,7 +162,7 @@ impl BulkFlow {
         full: bool,
         replies: Vec<Reply>,
     ) -> Result<Step<Removal>, Error> {
-        let Some(app) = self.apps.front().cloned() else {
+        let Some(app) = self.tags.front().cloned() else {
             return Ok(Step::Done(Ok(self.done)));
         };
         let mut replies = Replies::new(replies);
@@ -238,7 +238,7 @@ impl BulkFlow {
             Phase::Apps => {
                 let apps = Replies::new(replies).members()?;
                 let shards = self.shards;
-                self.apps = apps
+                self.tags = apps
                     .into_iter()
                     .filter_map(|(m, _)| match m {
                         Member::App(app) => Some(app),
@@ -251,7 +251,7 @@ impl BulkFlow {
             Phase::Range { requested } => {
                 let members = Replies::new(replies).members()?;
                 if members.is_empty() {
-                    self.apps.pop_front();
+                    self.tags.pop_front();
                     return Ok(self.range());
                 }
                 let full = members.len() as u32 >= requested;
@@ -271,7 +271,7 @@ impl BulkFlow {
                         "the store answered a range of session handles with other members",
                     ));
                 }
-                let app = self.apps.front().cloned();
+                let app = self.tags.front().cloned();
                 // Fresh reads: a sweep re-scores a live session it meets without a versioned
                 // write, so a stale read could misplace it in `_expiry`.
                 let gets = handles
@@ -299,7 +299,7 @@ impl BulkFlow {
                 if let Bulk::Sweep(_) = self.bulk {
                     if !full {
                         // This app has no more expired sessions.
-                        self.apps.pop_front();
+                        self.tags.pop_front();
                     }
                 }
                 Ok(self.range())
@@ -309,7 +309,7 @@ impl BulkFlow {
                     self.done.more = true;
                     return Ok(Step::Done(Ok(self.done)));
                 }
-                self.apps.pop_front();
+                self.tags.pop_front();
                 Ok(self.probe())
             }
         }
@@ -318,7 +318,7 @@ impl BulkFlow {
     /// The sweep reached its limit: find out whether any app still has expired sessions, so
     /// that `more` is exact.
     fn probe(&mut self) -> Step<Removal> {
-        let Some(app) = self.apps.front() else {
+        let Some(app) = self.tags.front() else {
             return Step::Done(Ok(self.done));
         };
         self.phase = Phase::Probe;
@@ -334,7 +334,7 @@ impl Flow for BulkFlow {
     type Output = Removal;
 
     fn start(&mut self) -> Step<Removal> {
-        if self.all_apps && self.apps.is_empty() {
+        if self.all_apps && self.tags.is_empty() {
             self.phase = Phase::Apps;
             return Step::Run(vec![Command::ZRange {
                 key: Key::Apps,
@@ -349,7 +349,7 @@ impl Flow for BulkFlow {
 
     fn retry(&mut self) -> Step<Removal> {
         // Only a removal batch can conflict: range the current app again.
-        if self.all_apps && self.apps.is_empty() {
+        if self.all_apps && self.tags.is_empty() {
             return self.start();
         }
         self.range()
