@@ -41,7 +41,9 @@ use crate::error::Error;
 use crate::token::{Handle, Token};
 use crate::validate::{App, UserId};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Redis Cluster's number of hash slots.
 const SLOTS: u32 = 16_384;
@@ -225,7 +227,7 @@ pub struct Tag {
 
 impl Tag {
     fn new(app: App, shard: u8, count: u8) -> Self {
-        let label = (count > 1).then(|| label_for(app, shard, count));
+        let label = (count > 1).then(|| labels(app, count)[usize::from(shard)]);
         Self {
             app,
             shard,
@@ -289,6 +291,28 @@ impl fmt::Debug for Tag {
 /// Redis Cluster's slot of a hash tag's text.
 fn slot_of(text: &[u8]) -> u16 {
     (u32::from(crc16::State::<crc16::XMODEM>::calculate(text)) % SLOTS) as u16
+}
+
+/// Apps whose labels this process remembers, at most (then it starts over).
+const LABELS_KEPT: usize = 4096;
+
+/// The labels of every shard of `app` over `count` shards. Finding one tries about 16 × K
+/// candidates (some hundred nanoseconds), and every operation on a sharded app needs its
+/// tags: each (app, count) is worked out once per process and remembered.
+fn labels(app: App, count: u8) -> Arc<[u16]> {
+    type Known = Mutex<HashMap<(App, u8), Arc<[u16]>>>;
+    static KNOWN: OnceLock<Known> = OnceLock::new();
+    let known = KNOWN.get_or_init(Mutex::default);
+    let mut known = known.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(labels) = known.get(&(app, count)) {
+        return labels.clone();
+    }
+    if known.len() >= LABELS_KEPT {
+        known.clear();
+    }
+    let labels: Arc<[u16]> = (0..count).map(|s| label_for(app, s, count)).collect();
+    known.insert((app, count), labels.clone());
+    labels
 }
 
 /// The smallest `n` whose tag `app:n` has its slot within a narrow window around the middle of

@@ -122,12 +122,6 @@ impl Cursor {
     }
 }
 
-/// Whether index entry (`score`, `handle`) comes after position `at` (ties by the handle's
-/// text, as the store orders them).
-fn is_after(at: (u64, Handle), score: u64, handle: Handle) -> bool {
-    position_lt(at, (score, handle))
-}
-
 /// The arguments of a page from a caller's `limit` and cursor text, checked as the JSON
 /// input's are.
 pub(crate) fn args(
@@ -353,7 +347,7 @@ impl PageFlow {
         gathered.after.extend(
             entries
                 .into_iter()
-                .filter(|&(score, h)| self.at.is_none_or(|at| is_after(at, score, h)))
+                .filter(|&entry| self.at.is_none_or(|at| position_lt(at, entry)))
                 .map(|(score, h)| (score, h, shard)),
         );
         if shard + 1 < self.tags.len() {

@@ -31,15 +31,32 @@ impl RedisServer {
     /// A fresh server with extra command-line arguments (cluster mode).
     pub fn start_with(extra: &[&str]) -> Self {
         let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
-        let cluster = !extra.is_empty();
+        Self::launch("redis-server", !extra.is_empty(), |_| Ok(extra.clone()))
+    }
+
+    /// Starts a server on a spare port (whose bus port +10000 is free too, for `cluster`), in
+    /// a temp dir of its own, with the arguments `configure` gives for that dir (it may write
+    /// files there); tries 10 ports, then panics naming `what`.
+    fn launch(
+        what: &str,
+        cluster: bool,
+        configure: impl Fn(&Path) -> Result<Vec<String>, String>,
+    ) -> Self {
         let mut last = String::new();
         for _ in 0..10 {
             let port = spare_port(cluster);
             let dir = temp_dir(port);
+            let extra = match configure(&dir) {
+                Ok(extra) => extra,
+                Err(e) => {
+                    last = e;
+                    continue;
+                }
+            };
             let mut server = Self {
                 port,
                 dir,
-                extra: extra.clone(),
+                extra,
                 child: None,
                 tls: None,
             };
@@ -48,7 +65,7 @@ impl RedisServer {
                 Err(e) => last = e,
             }
         }
-        panic!("could not start redis-server: {last}");
+        panic!("could not start {what}: {last}");
     }
 
     /// A fresh standalone server that also serves TLS on a second port: `tls_url()`, with a
@@ -638,14 +655,8 @@ impl Sentinels {
 impl RedisServer {
     /// A sentinel watching the master on `master_port` (quorum 2, down after 1 s).
     fn start_sentinel(master_port: u16) -> Self {
-        let mut last = String::new();
-        for _ in 0..10 {
-            let port = spare_port(false);
-            let dir = temp_dir(port);
-            if let Err(e) = std::fs::create_dir_all(&dir) {
-                last = e.to_string();
-                continue;
-            }
+        Self::launch("a sentinel", false, |dir| {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
             let conf = dir.join("sentinel.conf");
             let text = format!(
                 "sentinel monitor {m} 127.0.0.1 {master_port} 2\n\
@@ -654,23 +665,12 @@ impl RedisServer {
                  sentinel parallel-syncs {m} 1\n",
                 m = Sentinels::MASTER
             );
-            if let Err(e) = std::fs::write(&conf, text) {
-                last = e.to_string();
-                continue;
-            }
-            let mut server = Self {
-                port,
-                dir,
-                extra: vec![conf.to_string_lossy().into_owned(), "--sentinel".to_owned()],
-                child: None,
-                tls: None,
-            };
-            match server.spawn() {
-                Ok(()) => return server,
-                Err(e) => last = e,
-            }
-        }
-        panic!("could not start a sentinel: {last}");
+            std::fs::write(&conf, text).map_err(|e| e.to_string())?;
+            Ok(vec![
+                conf.to_string_lossy().into_owned(),
+                "--sentinel".to_owned(),
+            ])
+        })
     }
 }
 
