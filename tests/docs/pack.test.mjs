@@ -1,7 +1,8 @@
 // The packages install as the READMEs say when they are not on the registry: `npm pack` in
 // driver (session-core-driver, the JS driver both packages depend on), bindings-node and
 // bindings-wasm (after a build), then `npm install <tarballs>` in an app in a fresh folder
-// outside this repository (no registry: --offline). From there:
+// outside this repository (their dependencies from the workspace's installed copies, served by
+// registry.mjs: no network, and an empty npm cache of the test's own). From there:
 //
 // - each README's quick start runs as written (ES module) and as CommonJS, and so do the
 //   README's own CommonJS lines;
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { blocks } from './readme-blocks.mjs';
 import { installApp, pack, quickStart, root, runBlock, sh } from './packed.mjs';
+import { startRegistry } from './registry.mjs';
 
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The packages packed and installed, each from its tarball. */
@@ -35,15 +37,36 @@ const PACKED_ONLY = ['stores/postgres'];
 let dir;
 let app;
 let packed;
+let registry;
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'session-core-pack-'));
   assert.ok(!realpathSync(dir).startsWith(realpathSync(root)), 'the app is outside the repository');
+  registry = await startRegistry();
   packed = pack([...PACKAGES, ...PACKED_ONLY], dir);
-  app = installApp(dir, 'app', PACKAGES.map((p) => packed[p].file));
+  app = installApp(dir, 'app', PACKAGES.map((p) => packed[p].file), registry);
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  await registry?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("the dependencies are the lockfile's versions, each the workspace's copy (no npm cache, no network)", async () => {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const installed = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8'));
+  const ours = new Set(['session-core', 'session-core-wasm', 'session-core-driver']);
+  const deps = Object.entries(installed.packages).filter(([path]) => path.startsWith('node_modules/') && !ours.has(path.slice('node_modules/'.length)));
+  assert.ok(deps.some(([path]) => path === 'node_modules/jose'), "jose (the driver's dependency) is installed");
+  for (const [path, { version, integrity }] of deps) {
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const locked = Object.entries(lock.packages).filter(([p]) => p.endsWith(`node_modules/${name}`)).map(([, v]) => v.version);
+    assert.ok(locked.includes(version), `${name}@${version} is a version of the workspace's lockfile (${locked.join(', ')})`);
+    // The tarball is the one the test's registry made of the workspace's installed copy.
+    const served = await (await fetch(`${registry.url}${encodeURIComponent(name)}`)).json();
+    assert.equal(integrity, served.versions[version].dist.integrity, `${name}@${version} came from the workspace's copy`);
+  }
+});
 
 test('session-core and session-core-wasm depend on session-core-driver and resolve the installed one', () => {
   const manifest = (name) => JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8'));

@@ -1,9 +1,11 @@
 // Helpers of the packaging tests (pack.test.mjs, worker-project.test.mjs): the packages packed
 // as `npm pack` packs them, installed from the tarballs in a fresh folder outside the
-// repository with no registry (--offline), and the README blocks those tests run from there.
+// repository, their dependencies from the workspace's own installed copies (registry.mjs: no
+// network, no npm cache but an empty one of the test's), and the README blocks those tests run
+// from there.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blocks, checkHarness, checksRan, isCommonJs, withChecks } from './readme-blocks.mjs';
@@ -27,12 +29,15 @@ export function pack(folders, dir) {
   return out;
 }
 
-/** A fresh app folder `dir/name` with the tarballs installed from disk only. */
-export function installApp(dir, name, tarballs) {
+/**
+ * A fresh app folder `dir/name` with the tarballs installed, their dependencies from
+ * `registry` (see registry.mjs), with an npm cache of its own that starts empty.
+ */
+export function installApp(dir, name, tarballs, registry) {
   const app = join(dir, name);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
-  sh('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', ...tarballs], app);
+  sh('npm', ['install', '--ignore-scripts', ...tarballs], app, { env: registry.env(mkdtempSync(join(dir, 'npm-cache-'))) });
   return app;
 }
 

@@ -10,7 +10,8 @@
 // Output comments become checks. In a JavaScript block, a line `EXPR; // VALUE` where EXPR is
 // an expression statement and VALUE starts with a literal (a string, number, boolean, null,
 // or an object or array literal of those), optionally followed by prose, checks that EXPR
-// deep-equals VALUE; so does a line `// VALUE` right after `const NAME = ...;`, for NAME.
+// deep-equals VALUE, with every object's keys in the order shown (what console.log would print);
+// so does a line `// VALUE` right after `const NAME = ...;`, for NAME.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -119,7 +120,8 @@ export function checkHarness(cjs) {
     cjs ? "const { deepStrictEqual: __deepEqual } = require('node:assert');" : "import { deepStrictEqual as __deepEqual } from 'node:assert';",
     'const __ran = [];',
     "process.on('exit', () => console.log(`@@checks ${JSON.stringify(__ran)}`));",
-    'function __check(actual, expected, where) { __deepEqual(actual, expected, `${where}: the output comment`); __ran.push(where); }',
+    "function __keys(v, path) { if (Array.isArray(v)) return v.flatMap((x, i) => __keys(x, `${path}[${i}]`)); if (v === null || typeof v !== 'object') return []; return [`${path}: ${Object.keys(v).join(', ')}`, ...Object.entries(v).flatMap(([k, x]) => __keys(x, `${path}.${k}`))]; }",
+    'function __check(actual, expected, where) { __deepEqual(actual, expected, `${where}: the output comment`); __deepEqual(__keys(actual, "value"), __keys(expected, "value"), `${where}: the output comment shows the keys in another order than the value has them`); __ran.push(where); }',
   ].join(' ');
 }
 

@@ -3,9 +3,9 @@
 // in bindings-wasm/README.md (pack.test.mjs). The block runs in bash with its `B=` pointed at
 // the server, and each command's output is compared with the one shown in its comment
 // (`cmd   # output`, or a `# output` line just after it). In a shown output, `"…"` stands for any
-// string, `{...}` / `[...]` for any object / array, and `...` among an object's keys for more
-// keys; prose after the value is ignored. An output that is not JSON (a bare word) must match
-// the body exactly.
+// string, `{...}` / `[...]` for any object / array, and `...` among an object's keys (first,
+// last, or between two) for more keys; prose after the value is ignored. An output that is not JSON (a bare word) must match
+// the body exactly. An object's keys must be shown in the order the server writes them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { leadingLiteral } from './readme-blocks.mjs';
@@ -54,6 +54,7 @@ export function pattern(comment) {
     .replaceAll('{...}', JSON.stringify(ANY_OBJECT))
     .replaceAll('[...]', JSON.stringify(ANY_ARRAY))
     .replaceAll(/\{\s*\.\.\.\s*,/g, `{${JSON.stringify(MORE_KEYS)}:0,`)
+    .replaceAll(/,\s*\.\.\.\s*,/g, `,${JSON.stringify(MORE_KEYS)}:0,`)
     .replaceAll(/,\s*\.\.\.\s*\}/g, `,${JSON.stringify(MORE_KEYS)}:0}`);
   const literal = leadingLiteral(text);
   if (literal !== null) {
@@ -76,8 +77,10 @@ export function matches(expected, actual) {
   if (expected !== null && typeof expected === 'object') {
     if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;
     const keys = Object.keys(expected).filter((k) => k !== MORE_KEYS);
-    if (!(MORE_KEYS in expected) && Object.keys(actual).length !== keys.length) return false;
-    return keys.every((k) => k in actual && matches(expected[k], actual[k]));
+    // The keys shown, in the order shown: all of the actual ones, or (with `...`) some of them.
+    const order = Object.keys(actual).filter((k) => MORE_KEYS in expected ? keys.includes(k) : true);
+    if (order.join('\u0000') !== keys.join('\u0000')) return false;
+    return keys.every((k) => matches(expected[k], actual[k]));
   }
   return expected === actual;
 }

@@ -1,11 +1,16 @@
 // The Worker as a Cloudflare developer gets it, following bindings-wasm/README.md ("A ready
 // Worker") from the packed tarballs (session-core-driver, session-core-wasm) in a fresh folder
-// outside this repository, with no registry:
+// outside this repository, with the quick start's commands as written (only the tarballs' path
+// filled in), npm pointed at the workspace's installed copies of the dependencies (registry.mjs:
+// no network) with an empty cache:
 //
-// - the README's files are the template's, and the template is what `cp -r
-//   node_modules/session-core-wasm/worker/template/. .` copies from the installed package;
-// - wrangler (the version the template asks for) bundles the project, and the bundle imports
-//   no node: module; it runs in workerd (miniflare 3) on SQLite-backed Durable Objects;
+// - the README's files are the template's, and the template is what the quick start extracts
+//   from the tarball in vendor/;
+// - the project installs again from a clean clone of what the user commits (`npm ci` with an
+//   empty cache: the packages from vendor/, the rest at the lock's versions), and bundles there;
+// - the project's own wrangler (the version the template asks for) bundles the project, and
+//   the bundle imports no node: module; it runs in workerd (miniflare 3) on SQLite-backed
+//   Durable Objects;
 // - `npm run dev`'s command (`wrangler dev --persist-to ...`) serves it: the README's curl
 //   session runs against it as written, with its outputs checked; after a restart, the second
 //   block finds the session still there;
@@ -18,38 +23,51 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Miniflare } from 'miniflare';
 import { wranglerConfig } from '../../bindings-wasm/test/workerd.mjs';
 import { sparePort } from '../js/redis-server.mjs';
-import { installApp, pack, root, sh } from './packed.mjs';
+import { pack, root, sh } from './packed.mjs';
 import { blocks } from './readme-blocks.mjs';
+import { startRegistry } from './registry.mjs';
 import { runShellSession } from './shell-session.mjs';
 
 const README = 'bindings-wasm/README.md';
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-const wranglerManifest = createRequire(join(root, 'bindings-wasm', 'package.json')).resolve('wrangler/package.json');
-const wrangler = join(dirname(wranglerManifest), 'bin', 'wrangler.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let dir;
 let project;
+let packed;
+let registry;
 let env;
+let wrangler;
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'session-core-worker-project-'));
   assert.ok(!realpathSync(dir).startsWith(realpathSync(root)), 'the project is outside the repository');
-  const packed = pack(['driver', 'bindings-wasm'], dir);
-  // `npm install session-core-wasm` (here: its tarball and its dependency's).
-  project = installApp(dir, 'sessions-worker', [packed.driver.file, packed['bindings-wasm'].file]);
-  // `cp -r node_modules/session-core-wasm/worker/template/. .`
-  cpSync(join(project, 'node_modules', 'session-core-wasm', 'worker', 'template'), project, { recursive: true });
+  registry = await startRegistry();
+  const tarballs = join(dir, 'tarballs');
+  mkdirSync(tarballs);
+  packed = pack(['driver', 'bindings-wasm'], tarballs);
+  // The README's quick start, as written but for the path of the tarballs and the last line
+  // (`npm run dev`, which the tests below start on a spare port).
+  const quick = readmeBlock('quick start', (b) => b.lang === 'sh' && b.code.includes('mkdir -p sessions-worker'));
+  const lines = quick.code.split('\n');
+  assert.match(lines.at(-1), /^npm run dev\s/);
+  const script = lines.slice(0, -1).join('\n').replaceAll('/path/to/', `${tarballs}/`);
+  sh('bash', ['-euo', 'pipefail', '-c', script], dir, { env: registry.env(mkdtempSync(join(dir, 'npm-cache-'))) });
+  project = join(dir, 'sessions-worker');
+  wrangler = join(project, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
   // wrangler with no telemetry, no prompts, and its settings and logs in the temporary folder.
   env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', NO_COLOR: '1', XDG_CONFIG_HOME: join(dir, 'config'), WRANGLER_LOG_PATH: join(dir, 'logs') };
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  await registry?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A README block, found by `pick` (one exactly). */
 function readmeBlock(what, pick) {
@@ -65,24 +83,57 @@ const codeLines = (text, comment) =>
     .filter((l) => l.trim() !== '' && !l.trim().startsWith(comment))
     .join('\n');
 
-const runWrangler = (args, cwd = project) => sh(process.execPath, [wrangler, ...args], cwd, { env });
+const runWrangler = (args, cwd = project) => sh(process.execPath, [join(cwd, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), ...args], cwd, { env });
 
-test("the README's Worker files are the template's; the template's package.json runs this wrangler", () => {
+test("the README's Worker files are the template's; the template installs this package and runs this wrangler", () => {
   const template = join(root, 'bindings-wasm', 'worker', 'template');
   const toml = readmeBlock('wrangler.toml of the quick start', (b) => b.lang === 'toml' && b.code.startsWith('name = '));
   assert.equal(codeLines(toml.code, '#'), codeLines(readFileSync(join(template, 'wrangler.toml'), 'utf8'), '#'));
   const entry = readmeBlock('src/index.js', (b) => b.lang === 'js' && b.code.includes("from 'session-core-wasm/worker'"));
   assert.equal(codeLines(entry.code, '//'), codeLines(readFileSync(join(template, 'src', 'index.js'), 'utf8'), '//'));
-  // What the fresh project got is the template, from the installed package.
+  // What the fresh project got is the template, from the tarball in vendor/.
   for (const f of ['wrangler.toml', 'src/index.js', 'package.json']) {
     assert.equal(readFileSync(join(project, f), 'utf8'), readFileSync(join(template, f), 'utf8'), f);
   }
   const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
   assert.deepEqual(manifest.scripts, { dev: 'wrangler dev --persist-to .wrangler/state', deploy: 'wrangler deploy' });
-  assert.equal(manifest.dependencies['session-core-wasm'], `^${JSON.parse(readFileSync(join(root, 'bindings-wasm', 'package.json'), 'utf8')).version}`);
+  // The template names the tarballs of this very version, as npm pack names them.
+  for (const [name, folder] of [['session-core-wasm', 'bindings-wasm'], ['session-core-driver', 'driver']]) {
+    const file = basename(packed[folder].file);
+    assert.equal(manifest.dependencies[name], `file:vendor/${file}`, name);
+    assert.ok(existsSync(join(project, 'vendor', file)), `vendor/${file}`);
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8'));
+    assert.equal(installed.version, JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')).version, `the installed ${name}`);
+  }
+  const wranglerManifest = createRequire(join(root, 'bindings-wasm', 'package.json')).resolve('wrangler/package.json');
   const { version } = JSON.parse(readFileSync(wranglerManifest, 'utf8'));
   const [major, minor] = version.split('.');
   assert.equal(manifest.devDependencies.wrangler, `~${major}.${minor}.0`, `the template asks for the wrangler these tests run (${version})`);
+  assert.equal(JSON.parse(readFileSync(join(project, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version, version);
+});
+
+test('the committed project installs again in a fresh clone, with an empty npm cache, and bundles there', () => {
+  const git = (args, cwd) => sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], cwd);
+  git(['init', '-q'], project);
+  git(['add', '-A'], project);
+  git(['commit', '-q', '-m', 'a Worker'], project);
+  const committed = git(['ls-files'], project).trim().split('\n');
+  assert.ok(committed.includes('package-lock.json') && committed.some((f) => f.startsWith('vendor/')), committed.join(', '));
+  assert.ok(!committed.some((f) => f.startsWith('node_modules/') || f.startsWith('.wrangler/')), committed.join(', '));
+  const clone = join(dir, 'clone');
+  git(['clone', '-q', project, clone], dir);
+  sh('npm', ['ci', '--ignore-scripts'], clone, { env: registry.env(mkdtempSync(join(dir, 'npm-cache-'))) });
+  assert.equal(git(['status', '--porcelain'], clone), '', 'the install changed nothing that is committed');
+  for (const name of ['session-core-wasm', 'session-core-driver', 'wrangler']) {
+    const installed = (p) => JSON.parse(readFileSync(join(p, 'node_modules', name, 'package.json'), 'utf8')).version;
+    assert.equal(installed(clone), installed(project), name);
+  }
+  // And `npm install` (not only `npm ci`) takes the same, changing nothing.
+  rmSync(join(clone, 'node_modules'), { recursive: true });
+  sh('npm', ['install', '--ignore-scripts'], clone, { env: registry.env(mkdtempSync(join(dir, 'npm-cache-'))) });
+  assert.equal(git(['status', '--porcelain'], clone), '', 'npm install changed nothing that is committed');
+  runWrangler(['deploy', '--dry-run', '--outdir', 'dist'], clone);
+  assert.ok(readdirSync(join(clone, 'dist')).some((f) => f.endsWith('.wasm')));
 });
 
 describe('wrangler bundles the project', () => {
