@@ -8,6 +8,7 @@ declare const express: {
 };
 declare namespace express {
   type ActiveSession = E.ActiveSession;
+  type ExpressRequest = E.ExpressRequest;
   type ExpressSessionOptions = E.ExpressSessionOptions;
   type RequestSession = E.RequestSession;
   type SessionCookieOptions = E.SessionCookieOptions;

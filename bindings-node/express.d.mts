@@ -3,6 +3,7 @@ import type { ExpressSessions } from 'session-core-driver/express';
 
 export type {
   ActiveSession,
+  ExpressRequest,
   ExpressSessionOptions,
   RequestSession,
   SessionCookieOptions,

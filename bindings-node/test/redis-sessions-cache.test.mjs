@@ -100,6 +100,38 @@ describe('the LRU is lru-cache as redis-sessions configures it', () => {
     }
   });
 
+  test('reads enter in the order they were sent; an eviction voids the reads of it in flight', () => {
+    const cache = sessionCache(300, 2, () => 0);
+    const [a, b, c] = ['app:a', 'app:b', 'app:c'].map((key) => cache.reserve(key, `${key}-handle`));
+    // Answered C, B, A: they enter A, B, C, so that A is the one cachemax 2 evicts.
+    cache.fill(c, { id: 'c' });
+    cache.fill(b, { id: 'b' });
+    assert.equal(cache.size, 0, 'B and C wait for A');
+    cache.fill(a, { id: 'a' });
+    assert.deepStrictEqual([cache.get('app:a'), cache.get('app:b')?.id, cache.get('app:c')?.id], [undefined, 'b', 'c']);
+    // Evictions of reads in flight, answered or not: by key, by handle, by user, all.
+    const evicted = (evict) => {
+      const fresh = sessionCache(300, 5, () => 0);
+      const first = fresh.reserve('app:x', 'app:hx');
+      const held = fresh.reserve('app:y', 'app:hy');
+      fresh.fill(held, { id: 'u' });
+      evict(fresh);
+      fresh.fill(first, { id: 'w' });
+      return [fresh.get('app:x')?.id ?? null, fresh.get('app:y')?.id ?? null];
+    };
+    assert.deepStrictEqual(evicted((f) => f.delete('app:y')), ['w', null]);
+    assert.deepStrictEqual(evicted((f) => f.deleteHandle('app:hy')), ['w', null]);
+    assert.deepStrictEqual(evicted((f) => f.deleteWhere('app', 'u')), [null, null], 'x is not answered yet: its user is not known');
+    assert.deepStrictEqual(evicted((f) => f.deleteWhere('other')), ['w', 'u']);
+    assert.deepStrictEqual(evicted((f) => f.clear()), [null, null]);
+    // An abandoned read lets the ones after it in.
+    const d = cache.reserve('app:d');
+    const e = cache.reserve('app:e');
+    cache.fill(e, { id: 'e' });
+    cache.abandon(d);
+    assert.deepStrictEqual([cache.get('app:d'), cache.get('app:e')?.id], [undefined, 'e']);
+  });
+
   test('cachetime and cachemax: the same defaults and the same refusals as redis-sessions', () => {
     const cases = [
       [0, undefined],
@@ -165,6 +197,53 @@ describe('the cache of session-core/redis-sessions', () => {
     assert.equal((await rs.get({ app: APP, token: a })).r, 3);
     assert.equal((await rs.get({ app: APP, token: c })).r, 1, 'c is still cached');
     assert.equal((await rs.get({ app: APP, token: b })).r, 2, 'b went for a');
+  });
+
+  test('concurrent gets fill the cache in the order they were sent, as redis-sessions 4.0.0 fills its own', async () => {
+    // Three gets of A, B and C at once, with cachemax 2: redis-sessions caches each session
+    // when its HMGET's reply arrives, and the replies come in the order of the commands, so
+    // A is the one evicted. Then A (a miss: r counts the first read; it evicts B), C (a hit)
+    // and B (a miss) are read one by one; `r` says which reads went to Redis.
+    const reads = async (rs) => {
+      const tokens = [];
+      for (const id of ['A', 'B', 'C']) tokens.push((await rs.create({ app: APP, id, ip: '::1' })).token);
+      const [a, b, c] = tokens;
+      const first = await Promise.all(tokens.map((token) => rs.get({ app: APP, token })));
+      assert.deepStrictEqual(first.map((s) => s.id), ['A', 'B', 'C']);
+      const after = [];
+      for (const token of [a, c, b]) after.push((await rs.get({ app: APP, token })).r);
+      return after;
+    };
+    const other = await startRedis();
+    const theirs = recordIntervals(() => new RedisSessions4({ port: other.port, wipe: 0, cachetime: 300, cachemax: 2 })).value;
+    try {
+      assert.deepStrictEqual(await reads(theirs), [2, 1, 2], 'redis-sessions: A evicted, then B');
+    } finally {
+      await theirs.quit();
+      await theirs.redissub.quit();
+      await other.close();
+    }
+    // The drop-in, on this test's redis-server, many times over: whatever order the answers
+    // come back in.
+    for (let round = 0; round < 20; round++) {
+      const { rs } = open({ cachetime: 300, cachemax: 2, namespace: `order${round}` });
+      assert.deepStrictEqual(await reads(rs), [2, 1, 2], `round ${round}`);
+    }
+  });
+
+  test('an eviction while a get is in flight keeps its answer out of the cache', async () => {
+    for (let round = 0; round < 10; round++) {
+      const { rs } = open({ cachetime: 300, cachemax: 5, namespace: `flight${round}` });
+      const { token } = await rs.create({ app: APP, id: 'u', ip: '::1' });
+      const other = (await rs.create({ app: APP, id: 'v', ip: '::1' })).token;
+      // The get of `other` is sent first, the get of `token` second; the set of `token` is
+      // sent while both are in flight: `token`'s copy read before the set must not be cached.
+      const gets = [rs.get({ app: APP, token: other }), rs.get({ app: APP, token })];
+      const set = rs.set({ app: APP, token, d: { x: 1 } });
+      await Promise.all([...gets, set]);
+      const read = await rs.get({ app: APP, token });
+      assert.deepStrictEqual(read.d, { x: 1 }, `round ${round}: the session as set, from Redis`);
+    }
   });
 
   test('a hit touches no Redis', async () => {

@@ -14,7 +14,7 @@ export interface SessionCoreStoreOptions {
   redis?: string;
   /** The app name: 3–20 characters of [A-Za-z0-9_-]. Default "express". */
   app?: string;
-  /** Seconds, for sessions whose cookie has no maxAge. Default 86400. */
+  /** Seconds, for sessions whose cookie never expires (no `expires`, or one that is not a date). Default 86400. */
   ttl?: number;
   /** The `ip` recorded with each session (express-session does not give the store the request). Default "express-session". */
   ip?: string;

@@ -4,6 +4,7 @@ import type * as E from './express.js' with { 'resolution-mode': 'import' };
 declare const express: { makeExpress: typeof E.makeExpress };
 declare namespace express {
   type ActiveSession = E.ActiveSession;
+  type ExpressRequest = E.ExpressRequest;
   type ExpressSessionOptions = E.ExpressSessionOptions;
   type ExpressSessions = E.ExpressSessions;
   type MiddlewareBinding = E.MiddlewareBinding;

@@ -102,9 +102,9 @@ export interface RequestSession {
    * "sc.ip" are reserved.
    */
   d: Record<string, string | number | boolean | null | undefined>;
-  /** Creates a session for `userId` (with data `d`), kills the one the request came with, sets the cookie and an Authorization header; resolves to the token. */
+  /** Creates a session for `userId` (with data `d`), kills the one the request came with, sets the cookie and an Authorization header (and Cache-Control: no-store); resolves to the token. */
   logIn(userId: string | number, d?: Record<string, string | number | boolean>): Promise<string>;
-  /** Ends this session (and clears the cookie), or another of this user's sessions by token or handle. */
+  /** Ends this session (and clears the cookie), or another of this user's sessions by token or handle; another user's session is never ended (false). */
   logOut(tokenOrHandle?: string): Promise<boolean>;
   /** Ends every session of this user; resolves to how many. */
   logOutEverywhere(): Promise<number>;

@@ -203,11 +203,27 @@ export function makeRedisSessionsClass(Sessions, connect = noRedis) {
         if (cached) return cached;
       }
       this.#open();
-      if (this.#cache !== null) await this.#subscribed();
-      const s = await super.get({ app: String(options.app), token: String(options.token), [KEEP]: true }).catch(reshape);
-      if (s === null) return null;
+      const cache = this.#cache;
+      if (cache === null) {
+        const s = await super.get({ app: String(options.app), token: String(options.token), [KEEP]: true }).catch(reshape);
+        return s === null ? null : rsSession(s);
+      }
+      await this.#subscribed();
+      // The answer enters the cache in the order the reads were sent (redis-sessions-cache.mjs).
+      const place = cache.reserve(key, this.#handleKey(options.app, options.token));
+      let s;
+      try {
+        s = await super.get({ app: String(options.app), token: String(options.token), [KEEP]: true });
+      } catch (e) {
+        cache.abandon(place);
+        throw rsShaped(e);
+      }
+      if (s === null || this.#state !== 'live') {
+        cache.abandon(place);
+        return s === null ? null : rsSession(s);
+      }
       const o = rsSession(s);
-      if (this.#cache !== null && this.#state === 'live') this.#cache.set(key, o, this.#handleKey(options.app, options.token));
+      cache.fill(place, o);
       return o;
     }
 

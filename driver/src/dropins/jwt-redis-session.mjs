@@ -3,7 +3,8 @@
 // `toJSON()`) over any session-core `Sessions`. The JWTs are signed and verified by jose; the
 // JWT's `jti` is the core's session token, and every session rule (expiry, merging updates)
 // is the core's. A token that does not verify (another key, another algorithm, `none`,
-// expired, malformed) is no session, never an error.
+// expired, malformed) is no session, never an error. The response of a request that
+// created a session (and so carries its JWT) is marked `Cache-Control: no-store`.
 import { SignJWT, exportJWK, importJWK, importPKCS8, jwtVerify } from 'jose';
 import { SessionError } from '../errors.mjs';
 import { makeSessionsSource } from '../middleware/options.mjs';
@@ -120,16 +121,26 @@ function dataOf(session) {
   return data;
 }
 
+/**
+ * Marks the response no cache may keep (OWASP's session guidance): `create` hands the app a
+ * JWT, which the app sends in this response. Nothing when the headers are already out.
+ */
+function noStore(res) {
+  if (typeof res?.setHeader === 'function' && res.headersSent !== true) res.setHeader('Cache-Control', 'no-store');
+}
+
 /** `req.session`: the data as own fields; id, claims and jwt once there is a session. */
 class JwtSession {
   #s;
   #ip;
+  #res;
   /** The stored data's JSON text by key, as last read or written: what `update` compares. */
   #stored = {};
 
-  constructor(settings, ip) {
+  constructor(settings, ip, res) {
     this.#s = settings;
     this.#ip = ip;
+    this.#res = res;
   }
 
   /** A new session of this object's data: `callback(err, token)`, or a Promise of the JWT. */
@@ -189,6 +200,7 @@ class JwtSession {
     const iat = Math.floor(+s.clock() / 1000);
     const claims = { iat, ...extra, jti: token };
     const jwt = await new SignJWT(claims).setProtectedHeader({ alg: s.algorithm, typ: 'JWT' }).sign((await s.keys()).sign);
+    noStore(this.#res);
     this.#stored = d;
     this.id = token;
     this.claims = claims;
@@ -264,8 +276,8 @@ export function makeJwtRedisSession(binding) {
   const source = makeSessionsSource(binding);
   return function JWTRedisSession(options) {
     const s = settingsOf(options, source);
-    return function jwtRedisSession(req, _res, next) {
-      const session = new JwtSession(s, clientIp(req.socket?.remoteAddress));
+    return function jwtRedisSession(req, res, next) {
+      const session = new JwtSession(s, clientIp(req.socket?.remoteAddress), res);
       req[s.requestKey] = session;
       const token = tokenOf(req, s);
       if (token === null) return next();

@@ -5,7 +5,9 @@
 //
 // - the session's user id is "es:" + base64url(SHA-256(sid)): `soid` finds the session of a
 //   sid, and `destroy` is one `killsoid`;
-// - the session's data holds express-session's session as JSON (key "s"), and its own token
+// - the session's data holds express-session's session as JSON without its cookie (key "s"),
+//   the cookie apart (key "c": `touch` replaces the cookie alone, as MemoryStore's does, in
+//   one write that keeps data another request saved meanwhile), and the session's own token
 //   encrypted with a keystream derived from the sid (key "k": token XOR SHA-256(sid, n)), so
 //   that later calls can `set` and `touch` it.
 //
@@ -14,8 +16,12 @@
 // secret, holds the session anyway). A bounded in-process map remembers recent sid -> token
 // pairs, so that a request usually costs one call to the core, not a listing first.
 //
-// The TTL of a session is its cookie's maxAge (in whole seconds; express-session's `rolling`
-// and `touch` slide it, as the core's sliding expiry does), or `ttl` for cookies without one.
+// The cookie's expiry decides, as in MemoryStore and connect-redis: the TTL of a session is the
+// time its cookie has left (`expires`, a Date or, from a plain object, its JSON text; `maxAge`
+// without one; in whole seconds, 10 at least: the core's floor), or `ttl` for cookies that
+// never expire; an expiry already passed destroys it. Because of the floor and the rounding, the
+// core may keep a session a little longer than its cookie: every read checks `expires` too, and
+// a session whose cookie has expired is destroyed and not answered.
 import { Store } from 'express-session';
 import { SessionError } from '../errors.mjs';
 import { base64url, sha256 } from './handle.mjs';
@@ -65,6 +71,36 @@ function unseal(sid, sealed) {
   return isToken(token) ? token : null;
 }
 
+/**
+ * When `cookie` expires (ms since the epoch): `undefined` when it never does (no `expires`),
+ * NaN when its `expires` is not a date (an invalid Date, which JSON writes as null).
+ */
+function expiryOf(cookie) {
+  const expires = cookie?.expires;
+  if (expires === undefined || expires === null) return undefined;
+  return new Date(expires).getTime();
+}
+
+/** Whether a stored session's cookie has expired at `now` (MemoryStore's check). */
+function expired(sess, now) {
+  const at = expiryOf(sess?.cookie);
+  return at !== undefined && at <= now;
+}
+
+/** The stored data of `sess`: `{ s, c }` (the cookie apart; `c` null deletes a stored one). */
+function encode(sess) {
+  const { cookie, ...rest } = sess;
+  return { s: JSON.stringify(rest), c: cookie === undefined ? null : JSON.stringify(cookie) };
+}
+
+/** express-session's session from stored data `d`, or null when `d` holds none. */
+function decode(d) {
+  if (typeof d?.s !== 'string') return null;
+  const rest = JSON.parse(d.s);
+  // Without "c": a session stored before the cookie was kept apart, its cookie inside "s".
+  return typeof d.c === 'string' ? { cookie: JSON.parse(d.c), ...rest } : rest;
+}
+
 function checkTtl(ttl, field) {
   if (!Number.isInteger(ttl) || ttl < MIN_TTL || ttl > MAX_TTL) {
     throw new SessionError('invalidValue', `options.${field} must be whole seconds from ${MIN_TTL} to ${MAX_TTL}`, field);
@@ -102,7 +138,7 @@ export function makeExpressSessionStore(binding) {
      * @param {object} [options.sessions] a Sessions instance (default: the embedded store).
      * @param {string} [options.redis] a Redis URL (session-core only).
      * @param {string} [options.app] the app name sessions are kept under (default "express").
-     * @param {number} [options.ttl] seconds, for cookies without maxAge (default 86400).
+     * @param {number} [options.ttl] seconds, for cookies that never expire (default 86400).
      * @param {string} [options.ip] the `ip` recorded with each session (default "express-session").
      */
     constructor(options = {}) {
@@ -134,12 +170,21 @@ export function makeExpressSessionStore(binding) {
       return this.#sessions;
     }
 
-    /** The TTL of `sess` in seconds (its cookie's maxAge, rounded up), or 0 when it has expired. */
+    /**
+     * The TTL of `sess` in seconds: the time its cookie has left (from `expires`, else
+     * `maxAge`), rounded up, or 0 when it has expired; the store's `ttl` for a cookie that
+     * never expires, and for an expiry that is not a date (express-session reports that one
+     * itself, "option expires is invalid", when it writes the cookie; MemoryStore keeps it).
+     */
     #ttlOf(sess) {
-      const maxAge = sess?.cookie?.maxAge ?? sess?.cookie?.originalMaxAge;
-      if (typeof maxAge !== 'number') return this.#ttl;
-      if (maxAge <= 0) return 0;
-      return Math.min(MAX_TTL, Math.max(MIN_TTL, Math.ceil(maxAge / 1000)));
+      const cookie = sess?.cookie;
+      const at = expiryOf(cookie);
+      let left;
+      if (at !== undefined) left = at - Date.now();
+      else if (typeof cookie?.maxAge === 'number') left = cookie.maxAge;
+      if (left === undefined || Number.isNaN(left)) return this.#ttl;
+      if (left <= 0) return 0;
+      return Math.min(MAX_TTL, Math.max(MIN_TTL, Math.ceil(left / 1000)));
     }
 
     #remember(sid, token) {
@@ -170,15 +215,24 @@ export function makeExpressSessionStore(binding) {
     async #get(sid) {
       const app = this.#app;
       const known = this.#tokens.get(sid);
+      let sess = null;
       if (known !== undefined) {
         const s = await this.#sessions.get({ app, token: known });
-        if (s !== null && typeof s.d?.s === 'string') return JSON.parse(s.d.s);
-        this.#tokens.delete(sid);
+        sess = decode(s?.d);
+        if (sess === null) this.#tokens.delete(sid);
       }
-      const found = await this.#find(sid);
-      if (found === null || typeof found.s.d.s !== 'string') return null;
-      await this.#sessions.touch({ app, token: found.token });
-      return JSON.parse(found.s.d.s);
+      if (sess === null) {
+        const found = await this.#find(sid);
+        sess = decode(found?.s.d);
+        if (sess === null) return null;
+        await this.#sessions.touch({ app, token: found.token });
+      }
+      // The core may outlive the cookie by its floor and rounding: MemoryStore's check decides.
+      if (expired(sess, Date.now())) {
+        await this.#destroy(sid);
+        return null;
+      }
+      return sess;
     }
 
     async #set(sid, sess) {
@@ -186,10 +240,10 @@ export function makeExpressSessionStore(binding) {
       if (ttl === 0) return this.#destroy(sid);
       const app = this.#app;
       const sessions = this.#sessions;
-      const json = JSON.stringify(sess);
+      const d = encode(sess);
       const token = await this.#token(sid);
       if (token !== null) {
-        const s = await sessions.set({ app, token, d: { s: json } });
+        const s = await sessions.set({ app, token, d });
         if (s !== null) {
           if (s.ttl !== ttl) await sessions.setTtl({ app, token, ttl });
           return;
@@ -197,18 +251,20 @@ export function makeExpressSessionStore(binding) {
         this.#tokens.delete(sid);
       }
       // A new session: the token is known only once it exists, so it is sealed in a second write.
-      const created = await sessions.create({ app, id: idOf(sid), ip: this.#ip, ttl, d: { s: json } });
+      if (d.c === null) delete d.c;
+      const created = await sessions.create({ app, id: idOf(sid), ip: this.#ip, ttl, d });
       await sessions.set({ app, token: created.token, d: { k: seal(sid, created.token) } });
       this.#remember(sid, created.token);
     }
 
+    /** As MemoryStore's: the stored session's cookie becomes `sess`'s, its data stays. */
     async #touch(sid, sess) {
       const ttl = this.#ttlOf(sess);
       if (ttl === 0) return this.#destroy(sid);
       const app = this.#app;
       const token = await this.#token(sid);
       if (token === null) return;
-      const s = await this.#sessions.touch({ app, token });
+      const s = await this.#sessions.set({ app, token, d: { c: encode(sess).c } });
       if (s === null) this.#tokens.delete(sid);
       else if (s.ttl !== ttl) await this.#sessions.setTtl({ app, token, ttl });
     }
@@ -218,19 +274,31 @@ export function makeExpressSessionStore(binding) {
       await this.#sessions.killsoid({ app: this.#app, id: idOf(sid) });
     }
 
-    /** Every live session of the app, from its listing, page by page. */
+    /**
+     * Every live session of the app, from its listing, page by page; those whose cookie has
+     * expired are destroyed instead (as MemoryStore's `all` and `length` do).
+     */
     async #each(visit) {
+      const app = this.#app;
+      const now = Date.now();
+      const ended = [];
       let cursor;
       do {
-        const page = await this.#sessions.soapp({ app: this.#app, dt: MAX_TTL, limit: PAGE, cursor });
-        for (const s of page.sessions) if (typeof s.d?.s === 'string') visit(s);
+        const page = await this.#sessions.soapp({ app, dt: MAX_TTL, limit: PAGE, cursor });
+        for (const listed of page.sessions) {
+          const sess = decode(listed.d);
+          if (sess === null) continue;
+          if (expired(sess, now)) ended.push(listed.handle);
+          else visit(sess);
+        }
         cursor = page.cursor;
       } while (cursor !== undefined);
+      for (const handle of ended) await this.#sessions.kill({ app, handle });
     }
 
     async #all() {
       const out = [];
-      await this.#each((s) => out.push(JSON.parse(s.d.s)));
+      await this.#each((sess) => out.push(sess));
       return out;
     }
 

@@ -7,7 +7,9 @@
 // - `d` is the session's data: at the end of the request, only the keys that changed are
 //   saved, with one `set` (a deleted key as null), and nothing when nothing changed; `set`
 //   merges, so concurrent requests that change different keys keep both;
-// - logIn creates a session and kills the one the request came with (no fixation).
+// - logIn creates a session and kills the one the request came with (no fixation);
+// - a response that carries a token or changes the session cookie is marked
+//   `Cache-Control: no-store` (OWASP's session guidance): no cache keeps a token.
 //
 // The core keeps a session's user id, its IP at creation, its counters and its idle time. What
 // the API shows beyond that lives in `d` under three reserved keys, hidden from `d` here:
@@ -25,6 +27,8 @@ const UA = 'sc.ua';
 const IP = 'sc.ip';
 /** A user agent is kept to this many characters. */
 const MAX_UA = 512;
+/** What every response that sets the session cookie or carries a token is marked with. */
+const NO_STORE = 'no-store';
 
 /** Whether `key` is one of the reserved keys of `d`. */
 export const isReserved = (key) => key.length === 5 && (key === AT || key === UA || key === IP);
@@ -222,7 +226,7 @@ export class RequestSession {
     this.#presented = token;
     this.#fill(token, { id: String(userId), r: 1, w: 1, ttl, idle: 0, ip, d: data }, now);
     this.#storedIp = ip;
-    this.#adapter.cookie(this.#req, this.#res, sessionCookie(this.#settings.cookie, token));
+    this.#setCookie(token);
     this.#adapter.header(this.#req, this.#res, 'Authorization', `Bearer ${token}`);
     return token;
   }
@@ -231,6 +235,7 @@ export class RequestSession {
    * Logs out: this session (no argument, or its own token or handle), or another session of
    * the same user named by its token or its handle (as activeSessions lists them). Logging
    * this session out also clears the cookie. Resolves to whether a session was killed.
+   * Another user's session is never ended, whether named by its handle or by its token.
    */
   async logOut(tokenOrHandle) {
     if (!this.authenticated) return false;
@@ -243,11 +248,13 @@ export class RequestSession {
       this.#endHere();
       return kill > 0;
     }
-    if (isToken(target)) return (await sessions.kill({ app, token: target })).kill > 0;
-    // A handle is not a secret: only this user's own sessions can be ended by handle.
+    // Named by token or by handle, the session must be one of this user's: a token says whose
+    // session it is no more than a handle does (a token obtained from another user's request,
+    // a log or a leak must not end that user's session from this one's).
+    const handle = isToken(target) ? handleOf(target) : target;
     const mine = await sessions.soid({ app, id: this.authenticatableID });
-    if (!mine.sessions.some((s) => s.handle === target)) return false;
-    return (await sessions.kill({ app, handle: target })).kill > 0;
+    if (!mine.sessions.some((s) => s.handle === handle)) return false;
+    return (await sessions.kill({ app, handle })).kill > 0;
   }
 
   /** Kills every session of this user (this one too); resolves to how many. */
@@ -275,7 +282,13 @@ export class RequestSession {
   #endHere() {
     this.#clear();
     this.#presented = undefined;
-    this.#adapter.cookie(this.#req, this.#res, sessionCookie(this.#settings.cookie, null));
+    this.#setCookie(null);
+  }
+
+  /** Sets the session cookie to `token` (null clears it), in a response no cache may keep. */
+  #setCookie(token) {
+    this.#adapter.cookie(this.#req, this.#res, sessionCookie(this.#settings.cookie, token));
+    this.#adapter.header(this.#req, this.#res, 'Cache-Control', NO_STORE);
   }
 
   /**

@@ -3,7 +3,7 @@
 // `store:`. The same scenario also runs on express-session's own MemoryStore, to show that it
 // tests express-session's contract and nothing of ours.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import express from 'express';
 import session from 'express-session';
 import { Sessions } from 'session-core';
@@ -18,9 +18,13 @@ after(async () => {
   await redis?.close();
 });
 
-/** An express-session app over `store`; `cookie` are its cookie options. */
+/**
+ * An express-session app over `store`; `cookie` are its cookie options. The errors that
+ * express-session hands to `next` (also after the response went out) are kept in `errors`.
+ */
 async function start(store, cookie = { maxAge: 60_000 }) {
   const app = express();
+  const errors = [];
   app.use(session({ secret: 'test secret', resave: false, saveUninitialized: false, store, cookie }));
   app.post('/login', (req, res) => {
     req.session.user = req.query.user;
@@ -33,12 +37,17 @@ async function start(store, cookie = { maxAge: 60_000 }) {
   });
   app.get('/me', (req, res) => res.json({ user: req.session.user ?? null, n: req.session.n ?? null }));
   app.post('/destroy', (req, res, next) => req.session.destroy((err) => (err ? next(err) : res.json({ ok: true }))));
+  app.use((err, req, res, _next) => {
+    errors.push(err.message);
+    if (!res.headersSent) res.status(500).json({ error: err.message });
+  });
   const server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${server.address().port}`;
   return {
     url,
+    errors,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
@@ -213,4 +222,128 @@ describe('express-session with SessionCoreStore', () => {
       assert.throws(() => new SessionCoreStore(options), (e) => e.name === 'invalidValue' && e.field === field, JSON.stringify(options));
     }
   });
+});
+
+/** The stores the cases below run on: express-session's MemoryStore (the reference), ours embedded and on Redis. */
+const STORES = [
+  ['MemoryStore', () => ({ store: new session.MemoryStore(), listed: null })],
+  [
+    'SessionCoreStore (embedded)',
+    () => {
+      const sessions = new Sessions();
+      return { store: new SessionCoreStore({ sessions, app: 'cases' }), listed: listedBy(sessions, 'cases') };
+    },
+  ],
+  [
+    'SessionCoreStore (Redis)',
+    () => {
+      const sessions = new Sessions({ redis: redis.url });
+      const app = `cases${++redisApps}`;
+      return { store: new SessionCoreStore({ sessions, app }), listed: listedBy(sessions, app), quit: () => sessions.quit() };
+    },
+  ],
+];
+let redisApps = 0;
+
+/** The TTLs of the sessions the core holds for `app`, whatever the store answers. */
+function listedBy(sessions, app) {
+  return async () => (await sessions.soapp({ app, dt: 31536000 })).sessions.map((s) => s.ttl);
+}
+
+/** A session as express-session's JSON has it (and as migrations and imports pass it): expires as text. */
+function plain(expiresAt, data = {}) {
+  return { cookie: { originalMaxAge: 3_600_000, expires: new Date(expiresAt).toISOString(), httpOnly: true, path: '/' }, ...data };
+}
+
+/** Lets express-session's deferred `next(err)` calls run. */
+const settled = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
+describe("the cookie's expiry decides, as in MemoryStore", () => {
+  for (const [name, make] of STORES) {
+    describe(name, () => {
+      test("an expiry that is not a date: express-session's own error ('option expires is invalid'), and the session is kept", async () => {
+        const { store, listed, quit } = make();
+        const app = await start(store, { expires: new Date(Number.NaN) });
+        try {
+          const res = await fetch(`${app.url}/login?user=ann`, { method: 'POST' });
+          assert.deepEqual(await res.json(), { ok: true });
+          await settled();
+          assert.deepEqual(app.errors, ['option expires is invalid']);
+          assert.equal(await call(store, 'length'), 1, 'saved, as MemoryStore saves it (its JSON has expires: null)');
+          if (listed) assert.deepEqual(await listed(), [86400], "the store's ttl: an expiry that is no date is none");
+        } finally {
+          await app.close();
+          await quit?.();
+        }
+      });
+
+      describe('on a clock the test moves (Date)', () => {
+        let now;
+        before(() => {
+          now = Date.parse('2030-01-01T00:00:00Z');
+          mock.timers.enable({ apis: ['Date'], now });
+        });
+        after(() => mock.timers.reset());
+
+        test("set() with a plain object: the TTL is the time its cookie.expires leaves; an expiry passed destroys it", async () => {
+          const { store, listed, quit } = make();
+          try {
+            await call(store, 'set', 'sid-a', plain(Date.now() + 120_000, { user: 'ann' }));
+            const { cookie, ...rest } = await call(store, 'get', 'sid-a');
+            void cookie;
+            assert.deepEqual(rest, { user: 'ann' });
+            // Without originalMaxAge, or with a maxAge that says otherwise: expires still decides.
+            const bare = plain(Date.now() + 600_000, { user: 'bob' });
+            delete bare.cookie.originalMaxAge;
+            await call(store, 'set', 'sid-b', bare);
+            if (listed) assert.deepEqual((await listed()).sort((x, y) => x - y), [120, 600]);
+            await call(store, 'set', 'sid-a', plain(Date.now() - 1, { user: 'ann' }));
+            assert.equal((await call(store, 'get', 'sid-a')) ?? null, null, 'an expiry already passed: destroyed');
+            assert.equal(await call(store, 'length'), 1);
+            if (listed) assert.deepEqual(await listed(), [600]);
+          } finally {
+            await quit?.();
+          }
+        });
+
+        test('get(), all() and length() answer nothing for a cookie that has expired while its TTL runs, and destroy it', async () => {
+          const { store, listed, quit } = make();
+          try {
+            // 5 s left: the core's TTL is 10 s at least, so it outlives the cookie.
+            await call(store, 'set', 'sid-short', plain(Date.now() + 5_000, { user: 'ann' }));
+            await call(store, 'set', 'sid-long', plain(Date.now() + 60_000, { user: 'bob' }));
+            if (listed) assert.deepEqual((await listed()).sort((x, y) => x - y), [10, 60]);
+            mock.timers.tick(6_000);
+            // MemoryStore answers an object by sid, ours an array (sids are not kept).
+            assert.deepEqual(Object.values(await call(store, 'all')).map((s) => s.user), ['bob']);
+            assert.equal(await call(store, 'length'), 1);
+            if (listed) assert.deepEqual(await listed(), [60], 'all() destroyed it');
+            await call(store, 'set', 'sid-short', plain(Date.now() + 5_000, { user: 'ann' }));
+            mock.timers.tick(5_000);
+            assert.equal((await call(store, 'get', 'sid-short')) ?? null, null, 'expires == now: expired, as MemoryStore has it');
+            if (listed) assert.deepEqual(await listed(), [60], 'get() destroyed it');
+            assert.equal((await call(store, 'get', 'sid-long')).user, 'bob');
+          } finally {
+            await quit?.();
+          }
+        });
+
+        test("touch() replaces the cookie and keeps the data (MemoryStore's touch); the new expiry decides", async () => {
+          const { store, listed, quit } = make();
+          try {
+            await call(store, 'set', 'sid', plain(Date.now() + 60_000, { n: 1 }));
+            mock.timers.tick(50_000);
+            const later = plain(Date.now() + 60_000, { n: 'not saved by touch' });
+            await call(store, 'touch', 'sid', later);
+            if (listed) assert.deepEqual(await listed(), [60]);
+            mock.timers.tick(20_000); // past the first expiry, within the second
+            const got = await call(store, 'get', 'sid');
+            assert.deepEqual(got, { ...later, n: 1 });
+          } finally {
+            await quit?.();
+          }
+        });
+      });
+    });
+  }
 });

@@ -63,7 +63,7 @@ async function readmeApp(options) {
     }
     const r = await fetch(target, { method, headers, body: method === 'GET' ? undefined : JSON.stringify(payload) });
     const text = await r.text();
-    return { status: r.status, body: text === '' ? null : JSON.parse(text) };
+    return { status: r.status, headers: r.headers, body: text === '' ? null : JSON.parse(text) };
   };
   return call;
 }
@@ -89,6 +89,8 @@ for (const where of ['embedded', 'Redis']) {
       const { call } = await setup();
       const created = await call('POST', '/session/create', { body: { user: { name: 'ann', roles: ['admin'] } } });
       assert.equal(created.status, 200);
+      // The response carries the JWT: no cache may keep it (OWASP's session guidance).
+      assert.equal(created.headers.get('cache-control'), 'no-store');
       const [header, payload, signature] = created.body.token.split('.');
       assert.equal(decode(header).alg, 'HS256');
       assert.match(decode(payload).jti, /^[A-Za-z0-9]{64}$/);
@@ -99,6 +101,7 @@ for (const where of ['embedded', 'Redis']) {
         assert.equal(read.body.id, decode(payload).jti, `found by ${via}`);
         assert.deepEqual(read.body.session, { user: { name: 'ann', roles: ['admin'] } }, 'toJSON: the data, without id, claims and jwt');
         assert.equal(read.body.claims.jti, decode(payload).jti);
+        assert.equal(read.headers.get('cache-control'), null, 'a response that sends no token is left as the app makes it');
       }
       const none = await call('GET', '/session/read');
       assert.deepEqual(none.body, { id: null, session: {}, claims: null });

@@ -50,6 +50,8 @@ export function behaviour(start, { ip = '127.0.0.1' } = {}) {
       const parts = cookies[0].split(/;\s*/);
       assert.equal(parts[0], `session=${token}`);
       for (const attr of ['Path=/', 'HttpOnly', 'SameSite=Lax', 'Secure']) assert.ok(parts.includes(attr), `${attr} in ${cookies[0]}`);
+      // The response carries the token: no cache may keep it (OWASP's session guidance).
+      assert.equal(r.headers.get('cache-control'), 'no-store');
       const v = (await me(s, token)).body;
       assert.equal(v.authenticated, true);
       assert.equal(v.authenticatableID, 'u1');
@@ -156,6 +158,7 @@ export function behaviour(start, { ip = '127.0.0.1' } = {}) {
       assert.deepEqual(r.body, { killed: true });
       const cleared = r.headers.getSetCookie().find((c) => c.startsWith('session='));
       assert.ok(cleared?.startsWith('session=;') && cleared.includes('Max-Age=0'), cleared);
+      assert.equal(r.headers.get('cache-control'), 'no-store', 'a response that changes the session cookie');
       assert.equal((await me(s, token)).body.authenticated, false);
       assert.equal(await s.peek(token), null);
       assert.equal((await call(s.url, 'POST', '/logout', { bearer: token })).body.killed, false, 'nothing left to kill');
@@ -170,7 +173,9 @@ export function behaviour(start, { ip = '127.0.0.1' } = {}) {
       const mine = [];
       for (let i = 0; i < 3; i++) mine.push((await login(s, 'u1')).body.token);
       const other = (await login(s, 'u2')).body.token;
-      assert.deepEqual((await call(s.url, 'POST', '/logout-everywhere', { bearer: mine[1] })).body, { killed: 3 });
+      const r = await call(s.url, 'POST', '/logout-everywhere', { bearer: mine[1] });
+      assert.deepEqual(r.body, { killed: 3 });
+      assert.equal(r.headers.get('cache-control'), 'no-store', 'the response clears the session cookie');
       for (const t of mine) assert.equal((await me(s, t)).body.authenticated, false);
       assert.equal((await me(s, other)).body.authenticated, true);
     } finally {
@@ -293,6 +298,31 @@ export function behaviour(start, { ip = '127.0.0.1' } = {}) {
       assert.deepEqual((await call(s.url, 'POST', `/logout?target=${list[0].id}`, { bearer: laptop })).body, { killed: true });
       assert.equal((await me(s, phone)).body.authenticated, false);
       assert.equal((await me(s, laptop)).body.authenticated, true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("logOut(token) ends only this user's sessions: another user's token is refused as their handle is", async () => {
+    const s = await start();
+    try {
+      const phone = (await login(s, 'u1')).body.token;
+      const laptop = (await login(s, 'u1')).body.token;
+      const stranger = (await login(s, 'u2')).body.token;
+      // Another user's token (from a log, a leak, a shared device) ends nothing.
+      const refused = await call(s.url, 'POST', `/logout?target=${stranger}`, { bearer: laptop });
+      assert.deepEqual(refused.body, { killed: false });
+      assert.equal((await me(s, stranger)).body.authenticated, true);
+      assert.notEqual(await s.peek(stranger), null);
+      assert.equal((await me(s, laptop)).body.authenticated, true, 'nor this session');
+      // This user's other device, by its token: ended; this session stays.
+      assert.deepEqual((await call(s.url, 'POST', `/logout?target=${phone}`, { bearer: laptop })).body, { killed: true });
+      assert.equal((await me(s, phone)).body.authenticated, false);
+      assert.equal((await me(s, laptop)).body.authenticated, true);
+      // A token of no session, and a dead one: nothing.
+      const unknown = 'A'.repeat(64);
+      assert.deepEqual((await call(s.url, 'POST', `/logout?target=${unknown}`, { bearer: laptop })).body, { killed: false });
+      assert.deepEqual((await call(s.url, 'POST', `/logout?target=${phone}`, { bearer: laptop })).body, { killed: false });
     } finally {
       await s.close();
     }
