@@ -225,6 +225,11 @@ impl RequestState {
         respond: Respond,
         headers: &mut axum::http::HeaderMap,
     ) -> Result<(), SessionError> {
+        if !matches!(respond, Respond::Nothing) {
+            // The answer carries a token or changes the session cookie: no cache may keep it
+            // (OWASP's session guidance).
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
         match respond {
             Respond::Nothing => {}
             Respond::Issue(token) => {

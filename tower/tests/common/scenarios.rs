@@ -21,6 +21,7 @@ pub(crate) fn login_sets_the_cookie_and_each_source_authenticates(s: &TestServer
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()));
     assert_eq!(r.json()["token"], token.as_str());
+    assert_eq!(r.header("cache-control"), Some("no-store"), "a token: {r:?}");
     assert_eq!(r.set_cookie.len(), 1, "{r:?}");
     let cookie = &r.set_cookie[0];
     assert!(cookie.starts_with(&format!("session={token}")), "{cookie}");
@@ -326,6 +327,7 @@ pub(crate) fn log_out_and_log_out_everywhere(s: &TestServer) {
     let removal = &r.set_cookie[0];
     assert!(removal.starts_with("session=;"), "{removal}");
     assert!(removal.contains("Max-Age=0"), "{removal}");
+    assert_eq!(r.header("cache-control"), Some("no-store"), "{r:?}");
     assert_eq!(me(s, Auth::Cookie(&t))["authenticated"], false);
     let r = send("POST", &s.url("/logout"), Auth::Cookie(&t), &[], None);
     assert_eq!(r.json(), json!(false), "a dead token ends nothing");
