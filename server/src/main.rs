@@ -89,6 +89,7 @@ async fn serve(config: Config) -> Result<(), String> {
     };
     let limits = serve::Limits {
         header_timeout: config.header_timeout.0,
+        head_limit: config.head_limit as usize,
         max_connections: config
             .max_connections
             .map_or_else(serve::default_max_connections, |n| n as usize),
