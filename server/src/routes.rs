@@ -7,7 +7,7 @@ use crate::backend::{Backend, TestClock};
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde_json::{Value, json};
@@ -55,6 +55,9 @@ fn respond(reply: Reply) -> Response {
 
 async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    if let Err(e) = check_host(parts.version, &parts.headers) {
+        return closing(respond(e.reply()));
+    }
     if let Some(clock) = &app.test_clock.0 {
         let now = parts
             .headers
@@ -89,6 +92,44 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     }
 }
 
+/// RFC 9112, section 3.2: an HTTP/1.1 request carries exactly one `Host` header, and any
+/// request at most one, with a valid value (empty, or `host[:port]`); otherwise `400`, as
+/// nginx answers. An HTTP/1.0 request without one stays accepted (load balancers' health
+/// checks send them).
+fn check_host(version: Version, headers: &HeaderMap) -> Result<(), RestError> {
+    let bad =
+        |why: String| RestError::new(400, "badRequest", format!("{why} (RFC 9112, section 3.2)"));
+    let mut hosts = headers.get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) if version >= Version::HTTP_11 => Err(bad(
+            "An HTTP/1.1 request must carry a Host header".to_owned(),
+        )),
+        (None, _) => Ok(()),
+        (Some(_), Some(_)) => Err(bad(format!(
+            "A request must carry one Host header; this one has {}",
+            headers.get_all(header::HOST).iter().count()
+        ))),
+        (Some(host), None) => {
+            let bytes = host.as_bytes();
+            let valid = bytes.is_empty()
+                || (!bytes.contains(&b'@') && axum::http::uri::Authority::try_from(bytes).is_ok());
+            if valid {
+                Ok(())
+            } else {
+                Err(bad("The Host header is not a host[:port]".to_owned()))
+            }
+        }
+    }
+}
+
+/// `response` with `Connection: close`: the connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Reads the body (when the route takes one), builds the input, runs the operation.
 async fn run(app: &App, call: &Call, query: Option<&str>, body: Body) -> Response {
     let bytes = if call.reads_body() {
@@ -96,13 +137,9 @@ async fn run(app: &App, call: &Call, query: Option<&str>, body: Body) -> Respons
             Ok(bytes) => bytes,
             Err(e) => {
                 app.metrics.record(call.metric(), false);
-                let mut response = respond(e.reply());
                 // The rest of the body was not read: the connection cannot carry another
                 // request.
-                response
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                return response;
+                return closing(respond(e.reply()));
             }
         }
     } else {
