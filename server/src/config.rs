@@ -109,6 +109,16 @@ pub(crate) struct Config {
     #[arg(long, env = "RS_HEAD_LIMIT", default_value_t = 16_384,
           value_parser = clap::value_parser!(u32).range(1_024..=409_600))]
     pub(crate) head_limit: u32,
+    /// The rest of a body over --body-limit is read and discarded, up to this many bytes in
+    /// all, before the 413 is answered, so that a client that sends its whole body before
+    /// reading gets the 413 rather than a broken pipe. A larger body (or one announced
+    /// larger) closes the connection after the 413. 0: never read.
+    #[arg(long, env = "RS_DISCARD_LIMIT", default_value_t = 8 << 20)]
+    pub(crate) discard_limit: u64,
+    /// Seconds that discarding a body over --body-limit may take; then the 413 is answered
+    /// and the connection closes.
+    #[arg(long, env = "RS_DISCARD_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub(crate) discard_timeout: Seconds,
 }
 
 /// A duration given in seconds (decimals allowed).
