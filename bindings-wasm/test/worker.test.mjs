@@ -477,17 +477,65 @@ describe('the Worker in workerd (miniflare 3)', () => {
     }
   });
 
+  test('HEAD on /ping, /health, /metrics and /openapi.json answers as GET without a body; not on session routes', async () => {
+    const mf = startWorker();
+    try {
+      const url = await mf.ready;
+      for (const path of ['/ping', '/ping/', '/health', '/metrics', '/openapi.json']) {
+        const got = await raw(url, request('GET', path));
+        const head = await raw(url, request('HEAD', path));
+        assert.equal(head.status, 200, `HEAD ${path}`);
+        assert.equal(head.body.length, 0, `HEAD ${path}: ${head.body}`);
+        assert.equal(head.headers['content-type'], got.headers['content-type'], `HEAD ${path}`);
+      }
+      const refused = await raw(url, request('HEAD', '/shop/get/x'));
+      assert.deepEqual([refused.status, refused.headers.allow, refused.body.length], [405, 'GET', 0]);
+      const post = await raw(url, request('POST', '/ping'));
+      assert.deepEqual([post.status, post.headers.allow], [405, 'GET, HEAD']);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('a body over BODY_LIMIT gets its 413 with Node\'s fetch, 20 tries of 2 MB', async () => {
+    const mf = startWorker();
+    try {
+      const url = await mf.ready;
+      const created = await (await fetch(new URL('/shop/create/u1?ip=::1', url), { method: 'PUT' })).json();
+      const body = 'x'.repeat(2 << 20);
+      const got = {};
+      for (let i = 0; i < 20; i++) {
+        let line;
+        try {
+          const res = await fetch(new URL(`/shop/set/${created.token}`, url), { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+          line = `${res.status} ${(await res.json()).error}`;
+        } catch (e) {
+          line = `error ${e.cause?.code ?? e.message}`;
+        }
+        got[line] = (got[line] ?? 0) + 1;
+      }
+      assert.deepEqual(got, { '413 tooLarge': 20 }, JSON.stringify(got));
+    } finally {
+      await mf.dispose();
+    }
+  });
+
   test('AUTH_TOKEN: every route but /ping and /health needs Authorization: Bearer <token>', async () => {
     const token = 's3cret-t0ken-for-the-tests';
     const mf = startFreshWorker({ AUTH_TOKEN: token });
     const fetch = (method, path, headers = {}) => mf.dispatchFetch(`http://localhost${path}`, { method, headers });
     try {
-      for (const path of ['/ping', '/health']) assert.equal((await fetch('GET', path)).status, 200, path);
+      // The probes, as the router reads their paths (a trailing slash too), with GET or HEAD.
+      for (const path of ['/ping', '/health', '/ping/', '/health/']) {
+        for (const method of ['GET', 'HEAD']) assert.equal((await fetch(method, path)).status, 200, `${method} ${path}`);
+      }
       const closed = [
         ['PUT', '/shop/create/u1?ip=::1'],
         ['GET', '/shop/activity?dt=60'],
         ['GET', '/metrics'],
+        ['GET', '/metrics/'],
         ['GET', '/openapi.json'],
+        ['GET', '/ping/x'],
         ['POST', '/sweep'],
         ['POST', '/v1/get'],
         ['GET', '/nope'],
@@ -499,6 +547,7 @@ describe('the Worker in workerd (miniflare 3)', () => {
           assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="session-core"');
         }
       }
+      assert.equal((await fetch('HEAD', '/metrics')).status, 401);
       const auth = { authorization: `Bearer ${token}` };
       const created = await fetch('PUT', '/shop/create/u1?ip=::1', auth);
       assert.equal(created.status, 200);

@@ -28,8 +28,8 @@
 //                      request objects of its own, so that each conformance vector runs on
 //                      empty storage
 // Secret (`wrangler secret put AUTH_TOKEN`): AUTH_TOKEN, the shared secret every request but
-// GET /ping and GET /health must carry as `Authorization: Bearer <token>`, as the server's
-// --auth-token.
+// the probes (/ping and /health, GET or HEAD, as the router reads paths) must carry as
+// `Authorization: Bearer <token>`, as the server's --auth-token.
 import { engine, json, toResponse } from './engine.mjs';
 import { callApp, countAll, sweepAll, sweepTick } from './objects.mjs';
 import { openapi } from './openapi.mjs';

@@ -93,14 +93,32 @@ pub(crate) struct Config {
     /// dropped, and the `--data` snapshot is written.
     #[arg(long, env = "RS_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = seconds)]
     pub(crate) shutdown_timeout: Seconds,
-    /// Most connections held at once. At the cap, the oldest idle connection (no request in
-    /// progress) is closed for each new one. Default: the open-file limit less 64.
+    /// Most connections held at once. At the cap, each new connection closes the oldest one a
+    /// client holds without a request running: idle ones first, then those waiting for a
+    /// request body, then those not reading their answer. Default: the open-file limit less 64.
     #[arg(long, env = "RS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_connections: Option<u32>,
     /// Require `Authorization: Bearer <token>` on every route but /ping and /health. Prefer
     /// the environment variable: a flag shows in the process list.
     #[arg(long, env = "RS_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
     pub(crate) auth_token: Option<Secret>,
+
+    // The HTTP edges: what one request may cost the server.
+    /// Largest request head (request line and headers), in bytes, 1024 to 409600; larger:
+    /// 431 and the connection closes.
+    #[arg(long, env = "RS_HEAD_LIMIT", default_value_t = 16_384,
+          value_parser = clap::value_parser!(u32).range(1_024..=409_600))]
+    pub(crate) head_limit: u32,
+    /// The rest of a body over --body-limit is read and discarded, up to this many bytes in
+    /// all, before the 413 is answered, so that a client that sends its whole body before
+    /// reading gets the 413 rather than a broken pipe. A larger body (or one announced
+    /// larger) closes the connection after the 413. 0: never read.
+    #[arg(long, env = "RS_DISCARD_LIMIT", default_value_t = 8 << 20)]
+    pub(crate) discard_limit: u64,
+    /// Seconds that discarding a body over --body-limit may take; then the 413 is answered
+    /// and the connection closes.
+    #[arg(long, env = "RS_DISCARD_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub(crate) discard_timeout: Seconds,
 }
 
 /// A duration given in seconds (decimals allowed).

@@ -4,6 +4,7 @@
 //! Redis (`--redis URL`, or a Redis Cluster with `--redis-cluster URL,URL…`). See `--help`, the README, and `/openapi.json` on a running server.
 
 mod backend;
+mod body;
 mod config;
 mod log;
 mod routes;
@@ -69,6 +70,8 @@ async fn serve(config: Config) -> Result<(), String> {
         backend: backend.clone(),
         metrics: session_core::rest::Counters::default(),
         body_limit: config.body_limit,
+        discard_limit: config.discard_limit,
+        discard_timeout: config.discard_timeout.0,
         max_list: config.max_list,
         body_timeout: config.body_timeout.0,
         test_clock,
@@ -89,6 +92,7 @@ async fn serve(config: Config) -> Result<(), String> {
     };
     let limits = serve::Limits {
         header_timeout: config.header_timeout.0,
+        head_limit: config.head_limit as usize,
         max_connections: config
             .max_connections
             .map_or_else(serve::default_max_connections, |n| n as usize),

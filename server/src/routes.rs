@@ -4,12 +4,12 @@
 //! and writes the reply. The Worker does the same through the wasm module.
 
 use crate::backend::{Backend, TestClock};
+use crate::body::read_body;
 use axum::Router;
-use axum::body::{Body, Bytes, HttpBody as _};
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde_json::{Value, json};
 use session_core::Response as SessionResponse;
 use session_core::host::write_listed_items;
@@ -22,6 +22,11 @@ pub(crate) struct App {
     pub(crate) backend: Backend,
     pub(crate) metrics: Counters,
     pub(crate) body_limit: usize,
+    /// Refused bodies (over `body_limit`) are read and discarded up to this many bytes in all
+    /// (0: never), so that the client reads the 413 rather than a broken pipe.
+    pub(crate) discard_limit: u64,
+    /// How long discarding a refused body may take.
+    pub(crate) discard_timeout: Duration,
     /// `--max-list`: the most sessions in one listing's answer (0: no cap).
     pub(crate) max_list: u32,
     /// How long a body may take to arrive once the headers are in.
@@ -55,6 +60,9 @@ fn respond(reply: Reply) -> Response {
 
 async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    if let Err(e) = check_host(parts.version, &parts.headers) {
+        return closing(respond(e.reply()));
+    }
     if let Some(clock) = &app.test_clock.0 {
         let now = parts
             .headers
@@ -85,24 +93,68 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
         }
         Ok(Endpoint::OpenApi) => respond(Reply::json(rest::OPENAPI.to_owned())),
-        Ok(Endpoint::Call(call)) => run(&app, &call, parts.uri.query(), body).await,
+        Ok(Endpoint::Call(call)) => run(&app, &call, parts.uri.query(), &parts.headers, body).await,
     }
 }
 
+/// RFC 9112, section 3.2: an HTTP/1.1 request carries exactly one `Host` header, and any
+/// request at most one, with a valid value (empty, or `host[:port]`); otherwise `400`, as
+/// nginx answers. An HTTP/1.0 request without one stays accepted (load balancers' health
+/// checks send them).
+fn check_host(version: Version, headers: &HeaderMap) -> Result<(), RestError> {
+    let bad =
+        |why: String| RestError::new(400, "badRequest", format!("{why} (RFC 9112, section 3.2)"));
+    let mut hosts = headers.get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) if version >= Version::HTTP_11 => Err(bad(
+            "An HTTP/1.1 request must carry a Host header".to_owned(),
+        )),
+        (None, _) => Ok(()),
+        (Some(_), Some(_)) => Err(bad(format!(
+            "A request must carry one Host header; this one has {}",
+            headers.get_all(header::HOST).iter().count()
+        ))),
+        (Some(host), None) => {
+            let bytes = host.as_bytes();
+            let valid = bytes.is_empty()
+                || (!bytes.contains(&b'@') && axum::http::uri::Authority::try_from(bytes).is_ok());
+            if valid {
+                Ok(())
+            } else {
+                Err(bad("The Host header is not a host[:port]".to_owned()))
+            }
+        }
+    }
+}
+
+/// `response` with `Connection: close`: the connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Reads the body (when the route takes one), builds the input, runs the operation.
-async fn run(app: &App, call: &Call, query: Option<&str>, body: Body) -> Response {
+async fn run(
+    app: &App,
+    call: &Call,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
     let bytes = if call.reads_body() {
-        match read_body(app, body).await {
+        match read_body(app, headers, body).await {
             Ok(bytes) => bytes,
-            Err(e) => {
+            Err(refused) => {
                 app.metrics.record(call.metric(), false);
-                let mut response = respond(e.reply());
-                // The rest of the body was not read: the connection cannot carry another
-                // request.
-                response
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                return response;
+                let response = respond(refused.error.reply());
+                // A body not read to its end: the connection cannot carry another request.
+                return if refused.read_to_end {
+                    response
+                } else {
+                    closing(response)
+                };
             }
         }
     } else {
@@ -195,36 +247,6 @@ async fn stream_listing(app: &App, call: &Call, mut input: Value) -> Response {
         Body::from_stream(stream),
     )
         .into_response()
-}
-
-/// Reads a body of at most the configured size within the configured time: 413 when it is
-/// (or announces to be) larger, 408 when it is too slow, 400 when it cannot be read (a
-/// malformed chunk, a connection closed before the announced length).
-async fn read_body(app: &App, body: Body) -> Result<Bytes, RestError> {
-    // A Content-Length over the limit is refused before a byte is read.
-    if usize::try_from(body.size_hint().lower()).map_or(true, |n| n > app.body_limit) {
-        return Err(RestError::too_large(app.body_limit));
-    }
-    let read = Limited::new(body, app.body_limit).collect();
-    match tokio::time::timeout(app.body_timeout, read).await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(RestError::too_large(app.body_limit))
-        }
-        Ok(Err(e)) => {
-            let mut why = e.to_string();
-            let mut source = std::error::Error::source(e.as_ref());
-            while let Some(s) = source {
-                let s_text = s.to_string();
-                if !why.contains(&s_text) {
-                    why = format!("{why}: {s_text}");
-                }
-                source = s.source();
-            }
-            Err(RestError::unreadable(&why))
-        }
-        Err(_) => Err(RestError::timeout(app.body_timeout.as_secs_f64())),
-    }
 }
 
 /// `/health`: whether the store answers, which store, and the sessions it holds.

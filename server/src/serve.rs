@@ -3,29 +3,37 @@
 //! - **A header-read timeout**: a connection that has not sent a whole request head within
 //!   `header_timeout` (counted from its start, or from the previous answer on a kept-alive
 //!   connection) is closed, so idle and slow ("slowloris") clients cannot hold sockets.
-//! - **A connection cap**: at `max_connections`, each new connection closes the oldest idle
-//!   one (no request in progress), so the process keeps file descriptors for new clients,
-//!   its snapshot and its Redis connection. When every connection is busy, no more are
-//!   accepted until one ends. When the process runs out of file descriptors anyway, the
-//!   oldest idle connection is closed too.
+//! - **A head size cap**: a request head (request line and headers) over `head_limit` bytes
+//!   gets hyper's `431` and the connection closes, so a connection holds at most that much
+//!   of an unfinished head.
+//! - **A connection cap**: at `max_connections`, each new connection closes the oldest
+//!   connection a client holds without the server working for it: first the idle ones
+//!   (waiting for a request head), then those waiting for a request body (or having an
+//!   oversized one discarded), then those whose client does not read its answer. So a
+//!   client cannot pin the cap at any stage of a request, and the process keeps file
+//!   descriptors for new clients (a probe's `/ping`), its snapshot and its Redis connection.
+//!   Only connections whose request is running (the store is working on it) are never
+//!   closed; when all are, no more are accepted until one ends. When the process runs out of
+//!   file descriptors anyway, the oldest such connection is closed too.
 //! - **A shutdown deadline**: on the signal, the listener closes, idle connections close,
 //!   requests in progress get `shutdown_timeout` to finish; then the connections left are
 //!   dropped.
 //!
-//! Body timeouts are the handlers' (see `routes::read_body`), because only they know when a
-//! body is expected.
+//! Body timeouts are the handlers' (see `body::read_body`), because only they know when a
+//! body is expected; the loop only learns from the request body when it is awaited.
 
 use crate::log::log_line;
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use http_body_util::BodyExt as _;
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -35,6 +43,8 @@ use tokio::task::JoinSet;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub(crate) header_timeout: Duration,
+    /// The largest request head (request line and headers), in bytes; larger: 431.
+    pub(crate) head_limit: usize,
     pub(crate) max_connections: usize,
     pub(crate) shutdown_timeout: Duration,
 }
@@ -59,8 +69,8 @@ pub(crate) async fn run(
     let mut signal = pin!(signal);
     let mut notices = Notices::default();
     loop {
-        if registry.len() >= limits.max_connections && !registry.has_idle() {
-            // Every connection is busy: accept nothing until one ends.
+        if registry.len() >= limits.max_connections && !registry.has_closable() {
+            // Every connection has a request running: accept nothing until one ends.
             notices.note(&format!(
                 "all {} connections (--max-connections) are busy; new ones wait",
                 limits.max_connections
@@ -76,24 +86,33 @@ pub(crate) async fn run(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let conn = registry.add();
-                    let task = connection(stream, router.clone(), limits.header_timeout, conn, stopped.clone());
+                    let id = conn.id;
+                    let task = connection(stream, router.clone(), limits, conn, stopped.clone());
                     tasks.spawn(task);
-                    if registry.len() > limits.max_connections && registry.close_oldest_idle() {
-                        notices.note(&format!(
-                            "{} connections open (--max-connections): closing the oldest idle ones",
-                            limits.max_connections
-                        ));
+                    if registry.len() > limits.max_connections {
+                        if let Some(phase) = registry.close_oldest(Some(id)) {
+                            notices.note(&format!(
+                                "{} connections open (--max-connections): closing the oldest \
+                                 idle or stalled ones (the first: {})",
+                                limits.max_connections,
+                                phase.describe()
+                            ));
+                        }
                     }
                 }
                 Err(e) if out_of_descriptors(&e) => {
-                    let closed = registry.close_oldest_idle();
+                    let closed = registry.close_oldest(None);
                     notices.note(&format!(
                         "cannot accept a connection ({e}) with {} open; {}",
                         registry.len(),
-                        if closed { "closing the oldest idle one" } else { "every one is busy" }
+                        match closed {
+                            Some(phase) => format!("closing the oldest ({})", phase.describe()),
+                            None => "every one is busy".to_owned(),
+                        }
                     ));
                     // Give the closed connection's task a moment to release its descriptor.
-                    tokio::time::sleep(Duration::from_millis(if closed { 5 } else { 50 })).await;
+                    let pause = if closed.is_some() { 5 } else { 50 };
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
                 // The peer gave up before we accepted (ECONNABORTED and the like): next.
                 Err(_) => {}
@@ -125,21 +144,29 @@ fn out_of_descriptors(e: &std::io::Error) -> bool {
 async fn connection(
     stream: TcpStream,
     router: Router,
-    header_timeout: Duration,
+    limits: Limits,
     conn: Registered,
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
-    let busy = conn.state.busy.clone();
+    let state = conn.state.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-        let guard = Busy::enter(busy.clone());
+        state.enter(Phase::Working);
+        let req = req.map(|body| {
+            Body::new(Tracked {
+                inner: body,
+                state: state.clone(),
+            })
+        });
         let mut router = router.clone();
+        let sent = Sent(state.clone());
         async move {
             let response = tower_service::Service::call(&mut router, req).await?;
-            // Busy until the answer is written (or the connection drops it).
+            sent.0.enter(Phase::Sending);
+            // Sending until the answer is written (or the connection drops it).
             Ok::<_, std::convert::Infallible>(response.map(|body| {
                 Body::new(body.map_frame(move |frame| {
-                    let _busy = &guard;
+                    let _sent = &sent;
                     frame
                 }))
             }))
@@ -148,7 +175,8 @@ async fn connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(limits.head_limit);
     let mut http = pin!(builder.serve_connection(TokioIo::new(stream), service));
     let mut draining = false;
     loop {
@@ -166,29 +194,128 @@ async fn connection(
     }
 }
 
-/// Counts a request in progress on a connection while it lives.
-struct Busy(Arc<AtomicUsize>);
+/// Where a connection is in its request: what closing it to make room would cost, in the
+/// order the cap closes them (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+enum Phase {
+    /// Waiting for a request head (between requests, or not started): nothing is lost.
+    Idle = 0,
+    /// Waiting for a request's body (or discarding an oversized one): the operation has not
+    /// run, so the client may send it again.
+    Receiving = 1,
+    /// The answer is ready but the client does not read it (a large listing).
+    Sending = 2,
+    /// The request is running: never closed to make room.
+    Working = 3,
+}
 
-impl Busy {
-    fn enter(counter: Arc<AtomicUsize>) -> Self {
-        counter.fetch_add(1, Ordering::AcqRel);
-        Self(counter)
+impl Phase {
+    fn from_u8(n: u8) -> Self {
+        match n {
+            0 => Self::Idle,
+            1 => Self::Receiving,
+            2 => Self::Sending,
+            _ => Self::Working,
+        }
+    }
+
+    /// For the log.
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Idle => "an idle one",
+            Self::Receiving => "one waiting for a request body",
+            Self::Sending => "one whose client does not read its answer",
+            Self::Working => "one with a request running",
+        }
     }
 }
 
-impl Drop for Busy {
+/// A request body that tells the registry while it is awaited: `Receiving` from its first
+/// poll until it ends (or is dropped unfinished), then `Working` again.
+struct Tracked {
+    inner: Incoming,
+    state: Arc<ConnState>,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        self.state.change(Phase::Working, Phase::Receiving);
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        let ended = match &polled {
+            Poll::Ready(None | Some(Err(_))) => true,
+            Poll::Ready(Some(Ok(_))) => self.inner.is_end_stream(),
+            Poll::Pending => false,
+        };
+        if ended {
+            self.state.change(Phase::Receiving, Phase::Working);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Tracked {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.state.change(Phase::Receiving, Phase::Working);
+    }
+}
+
+/// Held by an answer's body: when it is dropped (written, or dropped with the connection),
+/// the connection is idle again.
+struct Sent(Arc<ConnState>);
+
+impl Drop for Sent {
+    fn drop(&mut self) {
+        self.0.change(Phase::Sending, Phase::Idle);
     }
 }
 
 /// What the loop knows of one connection.
-#[derive(Default)]
 struct ConnState {
-    /// Requests in progress (0: idle, between requests or waiting for a head).
-    busy: Arc<AtomicUsize>,
+    /// A [`Phase`].
+    phase: AtomicU8,
     /// Told when the loop closes the connection to make room.
     close: Notify,
+}
+
+impl Default for ConnState {
+    fn default() -> Self {
+        Self {
+            phase: AtomicU8::new(Phase::Idle as u8),
+            close: Notify::new(),
+        }
+    }
+}
+
+impl ConnState {
+    fn phase(&self) -> Phase {
+        Phase::from_u8(self.phase.load(Ordering::Acquire))
+    }
+
+    fn enter(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Release);
+    }
+
+    /// Moves from `from` to `to`, only if the connection is in `from`.
+    fn change(&self, from: Phase, to: Phase) {
+        let _ =
+            self.phase
+                .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire);
+    }
 }
 
 /// The open connections, oldest first.
@@ -221,28 +348,33 @@ impl Registry {
         self.lock().1.len()
     }
 
-    fn has_idle(&self) -> bool {
-        self.lock()
-            .1
-            .values()
-            .any(|c| c.busy.load(Ordering::Acquire) == 0)
+    /// Whether a connection may be closed to make room (one without a request running).
+    fn has_closable(&self) -> bool {
+        self.lock().1.values().any(|c| c.phase() != Phase::Working)
     }
 
-    /// Tells the oldest idle connection to close and forgets it; false if none is idle.
-    fn close_oldest_idle(&self) -> bool {
+    /// Tells the connection that costs least to close (by [`Phase`], then the oldest) to
+    /// close, and forgets it; `except` (the one just accepted) is kept. Its phase, or `None`
+    /// when every other connection has a request running.
+    fn close_oldest(&self, except: Option<u64>) -> Option<Phase> {
         let mut guard = self.lock();
-        let oldest = guard
-            .1
-            .iter()
-            .find(|(_, c)| c.busy.load(Ordering::Acquire) == 0)
-            .map(|(id, _)| *id);
-        match oldest.and_then(|id| guard.1.remove(&id)) {
-            Some(conn) => {
-                conn.close.notify_one();
-                true
+        let mut chosen: Option<(Phase, u64)> = None;
+        for (id, conn) in &guard.1 {
+            let phase = conn.phase();
+            if phase == Phase::Working || Some(*id) == except {
+                continue;
             }
-            None => false,
+            if chosen.is_none_or(|(p, _)| phase < p) {
+                chosen = Some((phase, *id));
+                if phase == Phase::Idle {
+                    break; // the oldest idle one: nothing costs less
+                }
+            }
         }
+        let (phase, id) = chosen?;
+        let conn = guard.1.remove(&id)?;
+        conn.close.notify_one();
+        Some(phase)
     }
 }
 

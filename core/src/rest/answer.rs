@@ -17,12 +17,20 @@ pub struct Reply {
     pub content_type: &'static str,
     /// The body.
     pub body: String,
-    /// Headers besides `Content-Type` (`Allow`, `WWW-Authenticate`).
+    /// Headers besides `Content-Type`: `Cache-Control: no-store` on every reply, and `Allow`
+    /// or `WWW-Authenticate` when they apply.
     pub headers: Vec<(&'static str, String)>,
 }
 
 /// The content type of every answer but `/ping`'s, `/metrics`' and `/openapi.json`'s.
 const JSON: &str = "application/json";
+
+/// The headers of every reply: `Cache-Control: no-store`. An answer carries a token (create,
+/// regenerate) or a session's data, and every read counts: no cache may keep one (OWASP's
+/// session management guidance).
+fn reply_headers() -> Vec<(&'static str, String)> {
+    vec![("cache-control", "no-store".to_owned())]
+}
 
 impl Reply {
     /// `200` with a JSON body.
@@ -31,7 +39,7 @@ impl Reply {
             status: 200,
             content_type: JSON,
             body,
-            headers: Vec::new(),
+            headers: reply_headers(),
         }
     }
 }
@@ -42,7 +50,7 @@ pub fn pong() -> Reply {
         status: 200,
         content_type: "text/plain; charset=utf-8",
         body: "PONG".into(),
-        headers: Vec::new(),
+        headers: reply_headers(),
     }
 }
 
@@ -187,7 +195,7 @@ impl RestError {
         body.push_str(",\"message\":");
         crate::host::write_str(&mut body, &self.message);
         body.push('}');
-        let mut headers = Vec::new();
+        let mut headers = reply_headers();
         if let Some(allow) = &self.allow {
             headers.push(("allow", allow.clone()));
         }
@@ -226,6 +234,26 @@ mod tests {
         assert_eq!(answer(Err(&Error::store("down"))).status, 503);
         assert_eq!(answer(Err(&Error::Conflict { attempts: 3 })).status, 409);
         let r = RestError::unauthorized().reply();
-        assert_eq!(r.headers[0].0, "www-authenticate");
+        assert!(r.headers.iter().any(|(k, _)| *k == "www-authenticate"));
+    }
+
+    #[test]
+    fn no_reply_may_be_stored_by_a_cache() {
+        let replies = [
+            respond(Ok(&crate::Response::Token(None))),
+            respond(Ok(&crate::Response::Kill(1))),
+            answer(Ok(&json!({"token": "t"}))),
+            answer(Ok(&Value::Null)),
+            answer(Err(&Error::missing("app"))),
+            RestError::unauthorized().reply(),
+            pong(),
+        ];
+        for r in replies {
+            assert!(
+                r.headers
+                    .contains(&("cache-control", "no-store".to_owned())),
+                "{r:?}"
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! A shared secret that every request but the probes (`/ping`, `/health`) must carry as
-//! `Authorization: Bearer <token>` (the server's `--auth-token`, the Worker's `AUTH_TOKEN`).
+//! A shared secret that every request but the probes (`/ping`, `/health`, with any method and
+//! read as the router reads paths: `/ping/` too) must carry as `Authorization: Bearer <token>`
+//! (the server's `--auth-token`, the Worker's `AUTH_TOKEN`).
 //!
 //! Only the SHA-256 of the token is kept, and a request's token is compared by its SHA-256
 //! with a comparison that looks at every byte, so the time an answer takes says nothing about
@@ -8,9 +9,6 @@
 use super::answer::RestError;
 use sha2::{Digest, Sha256};
 
-/// Routes open without the token: liveness and readiness probes.
-pub const OPEN_ROUTES: &[&str] = &["/ping", "/health"];
-
 /// The expected token, as its SHA-256.
 ///
 /// ```
@@ -18,6 +16,7 @@ pub const OPEN_ROUTES: &[&str] = &["/ping", "/health"];
 /// let auth = Auth::new("s3cret");
 /// assert!(auth.check("/shop/get/x", Some(b"Bearer s3cret")).is_ok());
 /// assert!(auth.check("/ping", None).is_ok());
+/// assert!(auth.check("/health/", None).is_ok()); // a trailing slash, as the router reads it
 /// assert_eq!(auth.check("/shop/get/x", Some(b"Bearer nope")).unwrap_err().status, 401);
 /// ```
 #[derive(Clone)]
@@ -56,9 +55,11 @@ impl Auth {
         equal(&presented, &self.digest)
     }
 
-    /// Passes a request for `path` with this `Authorization` header, or answers `401`.
+    /// Passes a request for `path` with this `Authorization` header, or answers `401`. The
+    /// probes are open: the paths the router reads as `/ping` or `/health` (a method they do
+    /// not take then gets the router's 405, which discloses nothing).
     pub fn check(&self, path: &str, authorization: Option<&[u8]>) -> Result<(), RestError> {
-        if OPEN_ROUTES.contains(&path) || self.admits(authorization) {
+        if super::route::is_probe(path) || self.admits(authorization) {
             Ok(())
         } else {
             Err(RestError::unauthorized())
@@ -90,5 +91,27 @@ mod tests {
         assert!(!admits("Bearer"));
         assert!(!auth.admits(None));
         assert_eq!(format!("{auth:?}"), "Auth { .. }");
+    }
+
+    #[test]
+    fn the_probes_are_open_as_the_router_reads_their_paths() {
+        let auth = Auth::new("s3cret-token");
+        for open in ["/ping", "/ping/", "/health", "/health/"] {
+            assert!(auth.check(open, None).is_ok(), "{open}");
+        }
+        for closed in [
+            "/metrics",
+            "/metrics/",
+            "/ping/x",
+            "/pingx",
+            "/shop/get/x",
+            "/",
+        ] {
+            assert_eq!(
+                auth.check(closed, None).unwrap_err().status,
+                401,
+                "{closed}"
+            );
+        }
     }
 }

@@ -36,7 +36,7 @@ mod metrics;
 mod route;
 
 pub use answer::{Reply, RestError, answer, error_status, pong, respond};
-pub use auth::{Auth, OPEN_ROUTES};
+pub use auth::Auth;
 pub use metrics::{Counters, ROUTES as METRIC_ROUTES, metric_route, render_metrics};
 pub use route::{Call, Endpoint, route};
 

@@ -190,28 +190,56 @@ fn decode(segment: &str) -> Option<Cow<'_, str>> {
         .ok()
 }
 
-/// The endpoint for `method` and `path` (the request target's path, still percent-encoded;
-/// one trailing slash is ignored, as Express does by default).
-///
-/// Errors: `notFound` (404) for a path no route has; `methodNotAllowed` (405, with the
-/// methods the path takes in [`RestError::allow`]); `invalidFormat` (400) for a path field
-/// that is not UTF-8 once decoded, named as a bad value of that field would be.
-pub fn route(method: &str, path: &str) -> Result<Endpoint, RestError> {
+/// The path's segments as every route reads them: without the leading slash, and with one
+/// trailing slash ignored (as Express does by default).
+fn segments(path: &str) -> Vec<&str> {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     let trimmed = match trimmed.strip_suffix('/') {
         Some(t) if !t.is_empty() => t,
         _ => trimmed,
     };
-    let segments: Vec<&str> = trimmed.split('/').collect();
+    trimmed.split('/').collect()
+}
+
+/// The endpoint without an operation that `path` names, read as [`route`] reads it.
+fn plain(segments: &[&str]) -> Option<&'static Endpoint> {
+    match segments {
+        [one] => PLAIN
+            .iter()
+            .find(|(name, _)| name == one)
+            .map(|(_, endpoint)| endpoint),
+        _ => None,
+    }
+}
+
+/// Whether `path` names a probe (`/ping`, `/health`), read exactly as [`route`] reads paths
+/// (so `/ping/` is a probe too): the routes open without the shared secret ([`super::Auth`]).
+pub(super) fn is_probe(path: &str) -> bool {
+    matches!(
+        plain(&segments(path)),
+        Some(Endpoint::Ping | Endpoint::Health)
+    )
+}
+
+/// The endpoint for `method` and `path` (the request target's path, still percent-encoded;
+/// one trailing slash is ignored, as Express does by default).
+///
+/// The endpoints without an operation (`/ping`, `/health`, `/metrics`, `/openapi.json`) take
+/// `GET` and `HEAD` (load balancers probe with either); a host answers `HEAD` as `GET`
+/// without the body. The session routes take no `HEAD`: a read counts, it is never a probe.
+///
+/// Errors: `notFound` (404) for a path no route has; `methodNotAllowed` (405, with the
+/// methods the path takes in [`RestError::allow`]); `invalidFormat` (400) for a path field
+/// that is not UTF-8 once decoded, named as a bad value of that field would be.
+pub fn route(method: &str, path: &str) -> Result<Endpoint, RestError> {
+    let segments = segments(path);
     let not_allowed = |allow: &str| RestError::method_not_allowed(method, path, allow);
-    if let [one] = segments[..] {
-        if let Some((_, endpoint)) = PLAIN.iter().find(|(name, _)| *name == one) {
-            return if method == "GET" {
-                Ok(endpoint.clone())
-            } else {
-                Err(not_allowed("GET"))
-            };
-        }
+    if let Some(endpoint) = plain(&segments) {
+        return if matches!(method, "GET" | "HEAD") {
+            Ok(endpoint.clone())
+        } else {
+            Err(not_allowed("GET, HEAD"))
+        };
     }
     if let ["v1", op] = segments[..] {
         if method != "POST" {
@@ -445,11 +473,33 @@ mod tests {
     }
 
     #[test]
+    fn head_is_get_on_the_plain_endpoints_only() {
+        for path in ["/ping", "/health/", "/metrics", "/openapi.json"] {
+            assert_eq!(route("HEAD", path), route("GET", path), "{path}");
+        }
+        let e = route("HEAD", "/shop/get/abc").unwrap_err();
+        assert_eq!((e.status, e.allow.as_deref()), (405, Some("GET")));
+    }
+
+    #[test]
+    fn probes_are_named_as_the_router_reads_paths() {
+        for path in ["/ping", "/ping/", "/health", "/health/", "ping"] {
+            assert!(is_probe(path), "{path}");
+        }
+        for path in [
+            "/metrics", "/ping/x", "//ping", "/pingx", "/p%69ng", "/", "",
+        ] {
+            assert!(!is_probe(path), "{path}");
+            assert_ne!(route("GET", path), Ok(Endpoint::Ping), "{path}");
+        }
+    }
+
+    #[test]
     fn unknown_paths_and_wrong_methods() {
         assert_eq!(route("GET", "/nope").unwrap_err().status, 404);
         assert_eq!(route("GET", "/").unwrap_err().status, 404);
         let e = route("POST", "/ping").unwrap_err();
-        assert_eq!((e.status, e.allow.as_deref()), (405, Some("GET")));
+        assert_eq!((e.status, e.allow.as_deref()), (405, Some("GET, HEAD")));
         let e = route("GET", "/v1/get").unwrap_err();
         assert_eq!((e.status, e.allow.as_deref()), (405, Some("POST")));
         assert_eq!(

@@ -26,17 +26,33 @@ impl Server {
 
     /// As [`Server::start`], with environment variables.
     pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
-        Self::launch(args, env, true)
+        Self::launch(&[], args, env, true)
+    }
+
+    /// As [`Server::start`], run by `wrapper` (a command that runs the rest of its arguments
+    /// in place of itself, such as `prlimit --nofile=1024:1024 --`), so the pid is the
+    /// server's.
+    pub(crate) fn start_wrapped(wrapper: &[&str], args: &[&str]) -> Server {
+        Self::launch(wrapper, args, &[], true)
     }
 
     /// As [`Server::start`], then closes the read end of the server's stderr (as a log pipe
     /// whose reader went away): later log lines fail to write.
     pub(crate) fn start_then_close_stderr(args: &[&str]) -> Server {
-        Self::launch(args, &[], false)
+        Self::launch(&[], args, &[], false)
     }
 
-    fn launch(args: &[&str], env: &[(&str, &str)], keep_reading: bool) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_session-core-server"))
+    fn launch(wrapper: &[&str], args: &[&str], env: &[(&str, &str)], keep_reading: bool) -> Server {
+        let binary = env!("CARGO_BIN_EXE_session-core-server");
+        let mut command = match wrapper {
+            [] => Command::new(binary),
+            [program, rest @ ..] => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(binary);
+                c
+            }
+        };
+        let mut child = command
             .args(["--port", "0", "--wipe", "0"])
             .args(args)
             .envs(env.iter().copied())
