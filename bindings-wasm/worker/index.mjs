@@ -45,14 +45,34 @@ async function readBody(request, env) {
   const tooLarge = () => ({ reply: JSON.parse(rest.bodyError('tooLarge', String(limit))) });
   // A Content-Length over the limit is refused before a byte is read.
   if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge();
-  let text;
+  // Read chunk by chunk and stop at the limit: a chunked body announces no length, and
+  // reading it whole first would hold any size in memory.
+  const chunks = [];
+  let size = 0;
   try {
-    text = await request.text();
+    if (request.body !== null) {
+      const reader = request.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > limit) {
+          await reader.cancel().catch(() => {});
+          return tooLarge();
+        }
+        chunks.push(value);
+      }
+    }
   } catch (e) {
     return { reply: JSON.parse(rest.bodyError('unreadable', String(e?.message ?? e))) };
   }
-  if (new TextEncoder().encode(text).length > limit) return tooLarge();
-  return { text };
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return { text: new TextDecoder().decode(bytes) };
 }
 
 /** Checks `input` for `op` with the engine (no store work): the error answer, or null. */
