@@ -101,6 +101,18 @@ pub(crate) struct Config {
     /// the environment variable: a flag shows in the process list.
     #[arg(long, env = "RS_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
     pub(crate) auth_token: Option<Secret>,
+    /// With --data, what writes do while snapshots fail (the disk is full, the folder is
+    /// gone): keep-serving accepts them (a restart before the disk is fixed would lose them);
+    /// refuse-writes answers 503 to every request that writes (nearly all: each read counts an
+    /// access) until a snapshot succeeds, as Redis's stop-writes-on-bgsave-error. Either way
+    /// /health says degraded and /metrics counts the failures.
+    #[arg(
+        long,
+        env = "RS_ON_SNAPSHOT_ERROR",
+        value_enum,
+        default_value = "keep-serving"
+    )]
+    pub(crate) on_snapshot_error: crate::snapshot::OnError,
 }
 
 /// A duration given in seconds (decimals allowed).
