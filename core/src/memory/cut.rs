@@ -48,7 +48,7 @@ pub(crate) struct Cut {
 /// What the walk hands its records to.
 pub(crate) trait Sink {
     /// Takes one record of the snapshot.
-    fn record(&mut self, tag: &Tag, handle: Handle, value: &[u8]) -> std::io::Result<()>;
+    fn record(&mut self, tag: &Tag, handle: Handle, value: &[u8]);
 }
 
 impl Cut {
@@ -110,7 +110,7 @@ impl Cut {
         apps: &HashMap<Tag, Space>,
         mut budget: usize,
         sink: &mut impl Sink,
-    ) -> std::io::Result<()> {
+    ) {
         while budget > 0 {
             let Some(tag) = self.order.get(self.at) else {
                 break;
@@ -129,14 +129,13 @@ impl Cut {
             for i in self.slot..end {
                 if let Some((handle, value)) = space.record_at(i) {
                     if self.kept.is_empty() || !self.kept.contains_key(&(*tag, handle)) {
-                        sink.record(tag, handle, value)?;
+                        sink.record(tag, handle, value);
                     }
                 }
             }
             budget -= end - self.slot;
             self.slot = end;
         }
-        Ok(())
     }
 
     /// Ends the cut: the records kept that were present at the cut.

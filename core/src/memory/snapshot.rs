@@ -16,13 +16,14 @@ use super::{Inner, MemoryStore};
 use crate::error::Error;
 use crate::keys::Key;
 use crate::ops::index::{self, Expiry};
-use crate::record::Record;
+use crate::record::{Record, put_varint};
 use crate::shard::{Shards, Tag};
 use crate::store::{Command, Expect, Member, SyncStore};
 use crate::token::{HANDLE_BYTES, Handle};
 use crate::validate::App;
 use std::io::{Read, Write};
 use std::sync::MutexGuard;
+use std::time::Duration;
 
 const MAGIC: &[u8; 6] = b"SCSNAP";
 const FORMAT: u8 = 3;
@@ -49,7 +50,7 @@ impl MemoryStore {
     /// assert_eq!(b.get("shop", &t).unwrap().unwrap().id, "u1");
     /// ```
     pub fn save_snapshot(&self, out: impl Write) -> std::io::Result<usize> {
-        let snapshot = self.snapshot()?;
+        let snapshot = self.snapshot();
         snapshot.write_to(out)?;
         Ok(snapshot.sessions())
     }
@@ -61,15 +62,19 @@ impl MemoryStore {
     /// that writes a record the copy has not reached yet first keeps the record's value of
     /// the snapshot's instant. Snapshots are taken one at a time: a second waits for the
     /// first.
-    pub fn snapshot(&self) -> std::io::Result<Snapshot> {
+    pub fn snapshot(&self) -> Snapshot {
         self.snapshot_in_steps(STEP)
     }
 
-    /// [`MemoryStore::snapshot`] with steps of `step` slots.
-    pub(crate) fn snapshot_in_steps(&self, step: usize) -> std::io::Result<Snapshot> {
+    /// [`MemoryStore::snapshot`] with steps of `slots` slots (at least 1): smaller steps hold
+    /// the lock for less time each, and take longer in all. `usize::MAX` copies everything
+    /// in one step, holding every other call until it ends, as snapshots were taken before
+    /// they were taken in steps (the `snapshot_stall` benchmark compares them).
+    pub fn snapshot_in_steps(&self, slots: usize) -> Snapshot {
+        let step = slots.max(1);
         let mut walk = Walk::begin(self);
-        while !walk.step(step)? {
-            pause();
+        while !walk.step(step) {
+            pause(walk.held);
         }
         walk.finish()
     }
@@ -154,8 +159,8 @@ impl MemoryStore {
     }
 }
 
-/// Slots copied per step of a snapshot's walk (about 50 to 100 µs under the lock).
-const STEP: usize = 1024;
+/// Slots copied per step of a snapshot's walk (some tens of µs under the lock).
+const STEP: usize = 256;
 
 /// A snapshot of a [`MemoryStore`]: its sessions at one instant, encoded, ready to write.
 /// Taken by [`MemoryStore::snapshot`]; read back by [`MemoryStore::load_snapshot`].
@@ -187,9 +192,12 @@ impl Snapshot {
     }
 }
 
-/// The entries of a snapshot, encoded as the walk copies them. In postcard, a list is its
-/// length then its items, and a tuple its fields in turn: so the body is the list's items, and
-/// its length goes in the head once it is known.
+/// The entries of a snapshot, encoded as the walk copies them, in postcard's format: a list
+/// is its length then its items; a tuple its fields in turn; a string or a byte list its
+/// length (a LEB128 varint) then its bytes; a `u8` and each byte of an array one byte. So the
+/// body is the list's items, and its length goes in the head once it is known. Written here
+/// rather than through serde, which would write the record's bytes one call per byte, under
+/// the lock (`load_snapshot` reads it back with postcard, and a test checks they agree).
 #[derive(Default)]
 struct Entries {
     body: Vec<u8>,
@@ -197,32 +205,40 @@ struct Entries {
 }
 
 impl Sink for Entries {
-    fn record(&mut self, tag: &Tag, handle: Handle, value: &[u8]) -> std::io::Result<()> {
+    fn record(&mut self, tag: &Tag, handle: Handle, value: &[u8]) {
         let app = tag.app();
-        let entry = (
-            app.as_str(),
-            tag.shard(),
-            tag.shards().count(),
-            handle.as_bytes(),
-            value,
-        );
-        postcard::to_io(&entry, &mut self.body).map_err(std::io::Error::other)?;
+        let b = &mut self.body;
+        put_varint(b, app.as_str().len() as u64);
+        b.extend_from_slice(app.as_str().as_bytes());
+        b.push(tag.shard());
+        b.push(tag.shards().count());
+        b.extend_from_slice(handle.as_bytes());
+        put_varint(b, value.len() as u64);
+        b.extend_from_slice(value);
         self.count += 1;
-        Ok(())
     }
 }
 
 impl Entries {
-    fn finish(self) -> std::io::Result<Snapshot> {
+    /// Moves `step`'s entries to the end of these (outside the lock: growing a large buffer
+    /// may copy it, and its new pages fault in as they are written).
+    fn append(&mut self, step: &mut Entries) {
+        self.body.extend_from_slice(&step.body);
+        self.count += step.count;
+        step.body.clear();
+        step.count = 0;
+    }
+
+    fn finish(self) -> Snapshot {
         let mut head = Vec::with_capacity(MAGIC.len() + 11);
         head.extend_from_slice(MAGIC);
         head.push(FORMAT);
-        postcard::to_io(&self.count, &mut head).map_err(std::io::Error::other)?;
-        Ok(Snapshot {
+        put_varint(&mut head, self.count as u64);
+        Snapshot {
             head,
             body: self.body,
             sessions: self.count,
-        })
+        }
     }
 }
 
@@ -230,6 +246,11 @@ impl Entries {
 pub(crate) struct Walk<'a> {
     store: &'a MemoryStore,
     entries: Entries,
+    /// One step's entries: copied under the lock into this small buffer, reused from step to
+    /// step (its pages are in memory already), then appended to `entries` after the lock.
+    step: Entries,
+    /// How long the last step held the lock.
+    held: Duration,
     /// One snapshot at a time: the store holds one cut.
     _alone: MutexGuard<'a, ()>,
 }
@@ -244,28 +265,36 @@ impl<'a> Walk<'a> {
         Self {
             store,
             entries: Entries::default(),
+            step: Entries::default(),
+            held: Duration::ZERO,
             _alone: alone,
         }
     }
 
     /// Copies up to `budget` more slots under the lock; true when every slot is walked.
-    pub(crate) fn step(&mut self, budget: usize) -> std::io::Result<bool> {
-        let mut inner = self.store.lock();
-        let Inner { apps, cut, .. } = &mut *inner;
-        let Some(cut) = cut else {
-            return Ok(true);
+    pub(crate) fn step(&mut self, budget: usize) -> bool {
+        let walked = {
+            let mut inner = self.store.lock();
+            let held = Stopwatch::start();
+            let Inner { apps, cut, .. } = &mut *inner;
+            let Some(cut) = cut else {
+                return true;
+            };
+            cut.step(apps, budget, &mut self.step);
+            self.held = held.elapsed();
+            cut.walked()
         };
-        cut.step(apps, budget, &mut self.entries)?;
-        Ok(cut.walked())
+        self.entries.append(&mut self.step);
+        walked
     }
 
     /// Walks what is left in one go, ends the cut and adds the records it kept.
-    pub(crate) fn finish(mut self) -> std::io::Result<Snapshot> {
-        while !self.step(usize::MAX)? {}
+    pub(crate) fn finish(mut self) -> Snapshot {
+        while !self.step(usize::MAX) {}
         let cut = self.store.lock().cut.take();
         if let Some(cut) = cut {
             for (tag, handle, value) in cut.into_kept() {
-                self.entries.record(&tag, handle, &value)?;
+                self.entries.record(&tag, handle, &value);
             }
         }
         std::mem::take(&mut self.entries).finish()
@@ -279,16 +308,71 @@ impl Drop for Walk<'_> {
     }
 }
 
-/// Between two steps of a walk: long enough for the batches waiting for the lock to take it
-/// (a thread woken from the lock's queue needs some microseconds to run).
-fn pause() {
+/// Times how long a step holds the lock (nothing on wasm, which has no clock in `std`).
+struct Stopwatch {
     #[cfg(not(target_family = "wasm"))]
-    std::thread::sleep(std::time::Duration::from_micros(50));
+    started: std::time::Instant,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Self {
+            #[cfg(not(target_family = "wasm"))]
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        #[cfg(not(target_family = "wasm"))]
+        return self.started.elapsed();
+        #[cfg(target_family = "wasm")]
+        Duration::ZERO
+    }
+}
+
+/// Between two steps of a walk whose last step held the lock for `held`: three times as
+/// long (so that the walk holds the lock a quarter of the time at most), and at least long
+/// enough for the batches waiting for the lock to take it (a thread woken from the lock's
+/// queue needs some microseconds to run). On wasm there is one thread, and nothing to wait
+/// for.
+fn pause(held: Duration) {
+    #[cfg(not(target_family = "wasm"))]
+    std::thread::sleep((held * 3).max(Duration::from_micros(50)));
+    #[cfg(target_family = "wasm")]
+    let _ = held;
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::record::Record;
     use crate::{Create, ManualClock, MemoryStore, Patch, Sessions};
+
+    /// The entries are encoded by hand: postcard reads them as the format says, with lengths
+    /// of one, two and three varint bytes (a value over 16 KiB, over 127 entries).
+    #[test]
+    fn the_encoding_is_postcards() {
+        let a = Sessions::new(MemoryStore::new()).with_auto_sweep(None);
+        let big = Patch::new().set("blob", "x".repeat(40_000));
+        a.create(Create::new("a-twenty-char-app-id", "big", "::1").data(big))
+            .unwrap();
+        for i in 0..200 {
+            a.create(Create::new("shop", format!("u{i}"), "::1"))
+                .unwrap();
+        }
+        let mut file = Vec::new();
+        assert_eq!(a.store().save_snapshot(&mut file).unwrap(), 201);
+        let entries: Vec<super::Entry> = postcard::from_bytes(&file[7..]).unwrap();
+        assert_eq!(entries.len(), 201);
+        let (app, shard, shards, _, value) = entries.iter().find(|e| e.0 != "shop").unwrap();
+        assert_eq!(
+            (app.as_str(), *shard, *shards),
+            ("a-twenty-char-app-id", 0, 1)
+        );
+        let d = Record::decode(value).unwrap().d.unwrap();
+        assert!(d.contains(&"x".repeat(40_000)), "{}", d.len());
+        // And the same bytes as postcard writes them.
+        assert_eq!(postcard::to_allocvec(&entries).unwrap(), file[7..].to_vec());
+    }
 
     #[test]
     fn a_snapshot_restores_sessions_and_every_index() {
@@ -443,7 +527,6 @@ mod tests {
     #[test]
     fn snapshots_taken_under_load_hold_each_batch_wholly_or_not_at_all() {
         use crate::ops::index::{self, Expiry};
-        use crate::record::Record;
         use crate::shard::Tag;
         use crate::store::{Batch, Expect, SyncStore};
         use crate::token::Handle;
@@ -546,7 +629,7 @@ mod tests {
             let mut latest = [0u64; WRITERS as usize];
             let mut seen_whole = 0;
             for _ in 0..SNAPSHOTS {
-                let snapshot = sessions.store().snapshot_in_steps(16).unwrap();
+                let snapshot = sessions.store().snapshot_in_steps(16);
                 let mut file = Vec::new();
                 snapshot.write_to(&mut file).unwrap();
                 let entries: Vec<super::Entry> = postcard::from_bytes(&file[7..]).unwrap();
