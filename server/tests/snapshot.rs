@@ -436,18 +436,27 @@ fn sigterm_with_the_folder_gone_saves_the_sessions_to_a_fallback_named_in_the_lo
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-#[test]
-fn a_second_signal_ends_the_shutdown_wait_and_the_sessions_are_saved() {
-    let dir = temp_dir("second-signal");
+/// Ctrl-C twice during a long shutdown wait (a request in progress). With the folder gone
+/// (`folder_gone`), the sessions go to the fallback file all the same.
+fn second_signal(folder_gone: bool) {
+    let dir = temp_dir(if folder_gone { "second-gone" } else { "second" });
+    let tmp = temp_dir(if folder_gone {
+        "second-gone-tmp"
+    } else {
+        "second-tmp"
+    });
     let file = dir.join("sessions.bin");
-    let mut s = Server::start(&[
-        "--data",
-        file.to_str().unwrap(),
-        "--shutdown-timeout",
-        "120",
-        "--body-timeout",
-        "120",
-    ]);
+    let mut s = Server::start_with_env(
+        &[
+            "--data",
+            file.to_str().unwrap(),
+            "--shutdown-timeout",
+            "120",
+            "--body-timeout",
+            "120",
+        ],
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
     create(&s, "ann", Some(r#"{"theme":"dark"}"#));
     // A request in progress: its head is in, its body never comes.
     let mut slow = std::net::TcpStream::connect(s.addr()).unwrap();
@@ -455,6 +464,9 @@ fn a_second_signal_ends_the_shutdown_wait_and_the_sessions_are_saved() {
                 Content-Length: 100\r\n\r\n{";
     std::io::Write::write_all(&mut slow, head.as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(300));
+    if folder_gone {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     signal(&s, "INT");
     // The first signal waits for it (for up to --shutdown-timeout)...
     assert!(
@@ -467,11 +479,33 @@ fn a_second_signal_ends_the_shutdown_wait_and_the_sessions_are_saved() {
     signal(&s, "INT");
     let status = s.wait_exit(Duration::from_secs(10));
     let status = status.unwrap_or_else(|| panic!("still waiting: {}", s.log_text()));
-    assert!(status.success(), "{status}: {}", s.log_text());
     assert!(s.logged("a second signal"), "{}", s.log_text());
-    assert!(s.logged("saved 1 sessions to"), "{}", s.log_text());
-    let saved = std::fs::read(&file).unwrap();
+    let saved_to = if folder_gone {
+        // Saved, but not where --data says: the exit status says so.
+        assert!(!status.success(), "{status}: {}", s.log_text());
+        tmp.join(format!("session-core-{}-sessions.bin", s.child.id()))
+    } else {
+        assert!(status.success(), "{status}: {}", s.log_text());
+        file
+    };
+    assert!(
+        s.logged(&format!("saved 1 sessions to {}", saved_to.display())),
+        "{}",
+        s.log_text()
+    );
+    let saved = std::fs::read(&saved_to).unwrap();
     assert!(whole(&saved) && saved.windows(4).any(|w| w == b"dark"));
     drop(slow);
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn a_second_signal_ends_the_shutdown_wait_and_the_sessions_are_saved() {
+    second_signal(false);
+}
+
+#[test]
+fn a_second_signal_with_the_folder_gone_still_writes_the_fallback() {
+    second_signal(true);
 }

@@ -48,8 +48,9 @@ use zset::ZSet;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
-    /// Held by the snapshot in progress: one at a time.
-    snapshots: Mutex<()>,
+    /// Held by the snapshot in progress (one at a time): the size of the last one's entries,
+    /// to size the next one's buffer at once rather than by doubling (each doubling copies it).
+    snapshots: Mutex<usize>,
 }
 
 #[derive(Debug, Default)]

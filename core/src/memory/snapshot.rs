@@ -251,23 +251,26 @@ pub(crate) struct Walk<'a> {
     step: Entries,
     /// How long the last step held the lock.
     held: Duration,
-    /// One snapshot at a time: the store holds one cut.
-    _alone: MutexGuard<'a, ()>,
+    /// One snapshot at a time (the store holds one cut); the size of the last one's entries.
+    alone: MutexGuard<'a, usize>,
 }
 
 impl<'a> Walk<'a> {
     /// Fixes the cut (waiting for a snapshot in progress to end first).
     pub(crate) fn begin(store: &'a MemoryStore) -> Self {
         let alone = store.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+        // Room for as much as last time, and some growth.
+        let mut entries = Entries::default();
+        entries.body.reserve(*alone + *alone / 8);
         let mut inner = store.lock();
         inner.cut = Some(Cut::new(&inner.apps));
         drop(inner);
         Self {
             store,
-            entries: Entries::default(),
+            entries,
             step: Entries::default(),
             held: Duration::ZERO,
-            _alone: alone,
+            alone,
         }
     }
 
@@ -297,6 +300,7 @@ impl<'a> Walk<'a> {
                 self.entries.record(&tag, handle, &value);
             }
         }
+        *self.alone = self.entries.body.len();
         std::mem::take(&mut self.entries).finish()
     }
 }
