@@ -90,7 +90,7 @@ pub(crate) struct Config {
     #[arg(long, env = "RS_BODY_TIMEOUT", default_value = "30", value_parser = seconds)]
     pub(crate) body_timeout: Seconds,
     /// Seconds that SIGTERM or SIGINT waits for open requests; then the connections left are
-    /// dropped, and the `--data` snapshot is written.
+    /// dropped, and the `--data` snapshot is written. A second signal ends the wait at once.
     #[arg(long, env = "RS_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = seconds)]
     pub(crate) shutdown_timeout: Seconds,
     /// Most connections held at once. At the cap, the oldest idle connection (no request in
