@@ -18,10 +18,9 @@ use std::time::{Duration, Instant};
 const WINDOW: Duration = Duration::from_secs(3);
 
 /// How snapshots are taken meanwhile: `None`, none; else steps of that many slots.
-const MODES: [(&str, Option<usize>); 6] = [
+const MODES: [(&str, Option<usize>); 5] = [
     ("no snapshot", None),
     ("snapshots, steps of 256 slots (the default)", Some(256)),
-    ("snapshots, steps of 16 slots", Some(16)),
     ("snapshots, steps of 64 slots", Some(64)),
     ("snapshots, steps of 1,024 slots", Some(1024)),
     ("snapshots, one step (as before)", Some(usize::MAX)),
