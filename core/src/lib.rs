@@ -73,7 +73,7 @@ pub use error::Error;
 pub use event::{Event, EventKind, Reason};
 pub use input::{Create, CreateArgs, NewSession, Request};
 pub use keys::Key;
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, Snapshot};
 pub use record::Record;
 pub use session::{Listed, Session};
 pub use shard::{Scope, Shards, Tag};

@@ -1,6 +1,7 @@
 //! Where sessions live: the embedded memory store, or Redis.
 
 use crate::log::log_line;
+use crate::snapshot::Snapshots;
 use serde_json::Value;
 use session_core::store::{ApplyError, AsyncStore, Batch, Reply};
 use session_core::{AsyncSessions, Error, EventKind, ManualClock, MemoryStore, Response, Sessions};
@@ -25,6 +26,8 @@ pub(crate) struct Memory {
     /// Sessions held: the snapshot's count at start, plus `created`, less `destroyed` events.
     /// `/metrics` and `/health` read it instead of walking the store under its lock.
     live: Arc<AtomicI64>,
+    /// The `--data` snapshots, if any: `/health` and `/metrics` report them.
+    pub(crate) snapshots: Option<Arc<Snapshots>>,
 }
 
 impl Memory {
@@ -46,6 +49,7 @@ impl Memory {
         Self {
             sessions: Arc::new(sessions),
             live,
+            snapshots: None,
         }
     }
 
@@ -79,6 +83,14 @@ impl Backend {
     pub(crate) fn live_sessions(&self) -> Option<usize> {
         match self {
             Backend::Memory(m) => Some(m.count()),
+            Backend::Redis(_) => None,
+        }
+    }
+
+    /// The `--data` snapshots, when the memory store has them.
+    pub(crate) fn snapshots(&self) -> Option<&Snapshots> {
+        match self {
+            Backend::Memory(m) => m.snapshots.as_deref(),
             Backend::Redis(_) => None,
         }
     }

@@ -90,7 +90,7 @@ pub(crate) struct Config {
     #[arg(long, env = "RS_BODY_TIMEOUT", default_value = "30", value_parser = seconds)]
     pub(crate) body_timeout: Seconds,
     /// Seconds that SIGTERM or SIGINT waits for open requests; then the connections left are
-    /// dropped, and the `--data` snapshot is written.
+    /// dropped, and the `--data` snapshot is written. A second signal ends the wait at once.
     #[arg(long, env = "RS_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = seconds)]
     pub(crate) shutdown_timeout: Seconds,
     /// Most connections held at once. At the cap, each new connection closes the oldest one a
@@ -102,6 +102,18 @@ pub(crate) struct Config {
     /// the environment variable: a flag shows in the process list.
     #[arg(long, env = "RS_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
     pub(crate) auth_token: Option<Secret>,
+    /// With --data, what writes do while snapshots fail (the disk is full, the folder is
+    /// gone): keep-serving accepts them (a restart before the disk is fixed would lose them);
+    /// refuse-writes answers 503 to every request that writes (nearly all: each read counts an
+    /// access) until a snapshot succeeds, as Redis's stop-writes-on-bgsave-error. Either way
+    /// /health says degraded and /metrics counts the failures.
+    #[arg(
+        long,
+        env = "RS_ON_SNAPSHOT_ERROR",
+        value_enum,
+        default_value = "keep-serving"
+    )]
+    pub(crate) on_snapshot_error: crate::snapshot::OnError,
 
     // The HTTP edges: what one request may cost the server.
     /// Largest request head (request line and headers), in bytes, 1024 to 409600; larger:

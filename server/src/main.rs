@@ -21,6 +21,7 @@ use session_core_redis::RedisConfig;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -35,8 +36,8 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    // First of all, so that no signal meets the default action (see `shutdown_signal`).
-    let shutdown = shutdown_signal();
+    // First of all, so that no signal meets the default action (see `signals`).
+    let signals = signals();
     let test_clock = TestClock(config.test_clock.then(|| ManualClock::new(0)));
     if test_clock.0.is_some() {
         log_line!("session-core-server: --test-clock is on; clients set the time. Tests only!");
@@ -48,8 +49,8 @@ async fn serve(config: Config) -> Result<(), String> {
             config.bind
         );
     }
-    let backend = open_backend(&config, &test_clock).await?;
-    let snapshots = match (&backend, &config.data) {
+    let mut backend = open_backend(&config, &test_clock).await?;
+    let snapshots = match (&mut backend, &config.data) {
         (Backend::Memory(memory), Some(path)) => {
             let n = snapshot::load(&memory.sessions, path)?;
             memory.loaded(n);
@@ -57,12 +58,14 @@ async fn serve(config: Config) -> Result<(), String> {
                 "session-core-server: loaded {n} sessions from {}",
                 path.display()
             );
-            let task = snapshot::save_forever(
+            let snapshots = Arc::new(snapshot::Snapshots::new(
                 memory.sessions.clone(),
                 path.clone(),
-                config.snapshot_interval,
-            );
-            Some((memory.sessions.clone(), path.clone(), tokio::spawn(task)))
+                config.on_snapshot_error,
+            ));
+            memory.snapshots = Some(snapshots.clone());
+            let task = snapshot::save_forever(snapshots.clone(), config.snapshot_interval);
+            Some((snapshots, tokio::spawn(task)))
         }
         _ => None,
     };
@@ -108,33 +111,46 @@ async fn serve(config: Config) -> Result<(), String> {
         }
     );
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<Instant>();
-    let signal = async move {
-        shutdown.await;
-        let _ = signalled_tx.send(Instant::now());
-        log_line!("session-core-server: stopping");
+    let first = {
+        let signals = signals.clone();
+        async move {
+            nth_signal(signals, 1).await;
+            let _ = signalled_tx.send(Instant::now());
+            log_line!("session-core-server: stopping");
+        }
     };
-    let drained = serve::run(listener, routes::router(app), limits, signal).await;
-    if drained.dropped > 0 {
-        log_line!(
+    // A second signal ends the wait for requests in progress (someone pressing Ctrl-C twice):
+    // dropping the loop drops its connections at once.
+    let drained = tokio::select! {
+        drained = serve::run(listener, routes::router(app), limits, first) => Some(drained),
+        () = nth_signal(signals, 2) => None,
+    };
+    match drained {
+        Some(drained) if drained.dropped > 0 => log_line!(
             "session-core-server: {} still open after {} s (--shutdown-timeout): dropped",
             match drained.dropped {
                 1 => "1 connection was".to_owned(),
                 n => format!("{n} connections were"),
             },
             limits.shutdown_timeout.as_secs_f64()
-        );
+        ),
+        Some(_) => {}
+        None => log_line!(
+            "session-core-server: a second signal: the connections still open are dropped \
+             without waiting for --shutdown-timeout"
+        ),
     }
     if let Some(task) = sweeper {
         task.abort();
     }
-    // Requests have finished (or been dropped at the deadline): the last snapshot sees them.
-    if let Some((sessions, path, task)) = snapshots {
+    // Requests have finished (or been dropped): the last snapshot sees them. Further signals
+    // are caught and ignored meanwhile, so that it is always written (to --data, or to a
+    // fallback file the log names).
+    if let Some((snapshots, task)) = snapshots {
         task.abort();
-        let n = snapshot::save(&sessions, &path)?;
-        log_line!(
-            "session-core-server: saved {n} sessions to {}",
-            path.display()
-        );
+        let last = tokio::task::spawn_blocking(move || snapshots.save_last());
+        last.await
+            .map_err(|e| format!("the last snapshot failed: {e}"))??;
     }
     match signalled_rx.await {
         Ok(at) => log_line!(
@@ -236,11 +252,14 @@ async fn sweep_forever(backend: Backend, period: Duration) {
     }
 }
 
-/// Registers for SIGINT and SIGTERM at once, and resolves on either; requests in progress then
-/// get `--shutdown-timeout` to finish before the server stops. Registering up front (not on the
-/// future's first poll) matters: a signal sent as soon as the server has answered a request
-/// would otherwise meet the default action, and the process would die without its snapshot.
-fn shutdown_signal() -> impl Future<Output = ()> {
+/// Registers for SIGINT and SIGTERM at once, and counts them as they come: the first starts
+/// the graceful shutdown (requests in progress get `--shutdown-timeout` to finish), the
+/// second ends that wait ([`nth_signal`]). Registering up front (not on a future's first poll)
+/// matters: a signal sent as soon as the server has answered a request would otherwise meet
+/// the default action, and the process would die without its snapshot. Once registered,
+/// signals never kill the process: the last snapshot is always written.
+fn signals() -> watch::Receiver<u32> {
+    let (count, counted) = watch::channel(0u32);
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -248,22 +267,38 @@ fn shutdown_signal() -> impl Future<Output = ()> {
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
         );
-        async move {
+        tokio::spawn(async move {
             match streams {
-                (Ok(mut int), Ok(mut term)) => {
-                    tokio::select! {
-                        _ = int.recv() => {},
-                        _ = term.recv() => {},
+                (Ok(mut int), Ok(mut term)) => loop {
+                    let received = tokio::select! {
+                        r = int.recv() => r,
+                        r = term.recv() => r,
+                    };
+                    if received.is_none() {
+                        return; // The runtime is shutting down.
+                    }
+                    count.send_modify(|n| *n += 1);
+                },
+                _ => {
+                    while tokio::signal::ctrl_c().await.is_ok() {
+                        count.send_modify(|n| *n += 1);
                     }
                 }
-                _ => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
             }
-        }
+        });
     }
     #[cfg(not(unix))]
-    async {
-        let _ = tokio::signal::ctrl_c().await;
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            count.send_modify(|n| *n += 1);
+        }
+    });
+    counted
+}
+
+/// Resolves once `n` signals have come (never, if signals cannot be received).
+async fn nth_signal(mut signals: watch::Receiver<u32>, n: u32) {
+    if signals.wait_for(|count| *count >= n).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }

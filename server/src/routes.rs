@@ -89,7 +89,13 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(Endpoint::Health) => health(&app).await,
         Ok(Endpoint::Metrics) => {
             let live = app.backend.live_sessions().map(|n| n as u64);
-            let text = app.metrics.render(live);
+            let mut text = app.metrics.render(live);
+            if let Some(report) = app.backend.snapshots().map(|s| s.report()) {
+                text.push_str(&rest::render_snapshot_metrics(
+                    report.last_success_ms,
+                    report.failures,
+                ));
+            }
             ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
         }
         Ok(Endpoint::OpenApi) => respond(Reply::json(rest::OPENAPI.to_owned())),
@@ -249,21 +255,36 @@ async fn stream_listing(app: &App, call: &Call, mut input: Value) -> Response {
         .into_response()
 }
 
-/// `/health`: whether the store answers, which store, and the sessions it holds.
+/// `/health`: whether the store answers, which store, and the sessions it holds; with
+/// `--data`, the snapshots' state: `degraded` (still 200: the server serves) while they fail,
+/// with the reason.
 async fn health(app: &App) -> Response {
     let probe = app
         .backend
         .call("activity", &json!({"app": "_health", "dt": 10}))
         .await;
-    let status = if probe.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
+    let snapshots = app.backend.snapshots().map(|s| s.report());
+    let failing = snapshots.as_ref().and_then(|r| r.failing.as_deref());
+    let (status, word) = match (probe.is_ok(), failing) {
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        (true, Some(_)) => (StatusCode::OK, "degraded"),
+        (true, None) => (StatusCode::OK, "ok"),
     };
-    let body = json!({
-        "status": if probe.is_ok() { "ok" } else { "unavailable" },
+    let mut body = json!({
+        "status": word,
         "store": app.backend.kind(),
         "sessions": app.backend.live_sessions(),
     });
+    if let Some(why) = failing {
+        body["reason"] = json!(format!("the --data snapshot cannot be written: {why}"));
+    }
+    if let Some(r) = snapshots {
+        body["snapshot"] = json!({
+            "status": if r.failing.is_some() { "failing" } else { "ok" },
+            "last_success": r.last_success_ms as f64 / 1000.0,
+            "failures": r.failures,
+            "writes": if r.refusing { "refused" } else { "accepted" },
+        });
+    }
     (status, axum::Json(body)).into_response()
 }

@@ -17,15 +17,24 @@
 //! (`<file>.<pid>.<random>.tmp`, created exclusively), which is synced, renamed over the live
 //! file, and then the directory is synced, so that after a crash or a power cut at any point
 //! the live file is the old snapshot or the new one, whole.
+//!
+//! A snapshot is of one instant, and is taken without stalling requests (the memory store
+//! copies its records in short locked steps; see `MemoryStore::snapshot`).
+//!
+//! A snapshot that cannot be written is never silent: `/health` says `degraded` with the
+//! reason, `/metrics` counts it and keeps the time of the last success, the log says it (once
+//! per reason, then once a minute), and writes are accepted or refused as
+//! `--on-snapshot-error` says until the next tick succeeds. The last snapshot, at shutdown,
+//! goes to a fallback file named in the log when `--data` cannot be written.
 
 use crate::log::log_line;
-use session_core::{MemoryStore, Sessions};
+use session_core::{MemoryStore, Sessions, Snapshot};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The header line's first word and version.
 const MAGIC: &str = "session-core-snapshot v1";
@@ -123,17 +132,16 @@ fn open(bytes: &[u8]) -> Result<&[u8], String> {
     Ok(payload)
 }
 
-/// `payload` in its envelope.
-fn seal(payload: &[u8]) -> Vec<u8> {
-    let header = format!(
-        "{MAGIC} bytes={} sha256={}\n",
-        payload.len(),
-        hex(&Sha256::digest(payload))
-    );
-    let mut out = Vec::with_capacity(header.len() + payload.len());
-    out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(payload);
-    out
+/// The envelope's header line for `snapshot`.
+fn header(snapshot: &Snapshot) -> Result<String, std::io::Error> {
+    let mut hasher = Sha256::new();
+    snapshot.write_to(&mut hasher)?;
+    Ok(header_line(snapshot.byte_len(), &hasher.finalize()))
+}
+
+/// The header line of a payload of `length` bytes with SHA-256 `digest`.
+fn header_line(length: usize, digest: &[u8]) -> String {
+    format!("{MAGIC} bytes={length} sha256={}\n", hex(digest))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -144,37 +152,51 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Writes a snapshot atomically (see the module docs); returns how many sessions it holds.
-pub(crate) fn save(sessions: &Sessions<MemoryStore>, path: &Path) -> Result<usize, String> {
-    let mut payload = Vec::new();
-    let n = sessions
-        .store()
-        .save_snapshot(&mut payload)
-        .map_err(|e| format!("writing the snapshot {}: {e}", path.display()))?;
-    write_atomically(path, &seal(&payload))
-        .map_err(|e| format!("writing the snapshot {}: {e}", path.display()))?;
-    Ok(n)
+/// Takes a snapshot (of one instant, without stalling requests: see
+/// `MemoryStore::snapshot`), with its envelope's header.
+fn take(sessions: &Sessions<MemoryStore>) -> Result<(String, Snapshot), String> {
+    let snapshot = sessions.store().snapshot();
+    let header = header(&snapshot).map_err(|e| format!("checksumming the snapshot: {e}"))?;
+    Ok((header, snapshot))
 }
 
-/// Replaces `path` with `bytes`: a new temporary file, synced, renamed over `path`, and the
-/// directory synced. The temporary file is removed if anything fails.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temporary(path)?;
+/// Writes a snapshot atomically to `path` (see the module docs); why not, if it fails (the
+/// step and the system's error, without the path).
+fn write(path: &Path, header: &str, snapshot: &Snapshot) -> Result<(), String> {
+    write_atomically(path, |file| {
+        file.write_all(header.as_bytes())?;
+        snapshot.write_to(file)
+    })
+}
+
+/// Replaces `path` with what `fill` writes: a new temporary file, synced, renamed over `path`,
+/// and the directory synced. The temporary file is removed if anything fails. The error says
+/// which step failed.
+fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let step = |what: &'static str| move |e: std::io::Error| format!("{what}: {e}");
+    let tmp = temporary(path).map_err(step("naming a temporary file"))?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(step("creating a temporary file beside it"))?;
     let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &file);
+        fill(&mut out).map_err(step("writing"))?;
+        out.flush().map_err(step("writing"))?;
+        drop(out);
+        file.sync_all().map_err(step("syncing"))?;
+        std::fs::rename(&tmp, path).map_err(step("renaming it over the file"))
     })();
+    drop(file);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    sync_dir(&directory(path))
+    sync_dir(&directory(path)).map_err(step("syncing the directory"))
 }
 
 /// The directory `path` is in (`.` for a bare file name).
@@ -254,17 +276,242 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Saves a snapshot every `secs` seconds, off the async threads.
-pub(crate) async fn save_forever(sessions: Arc<Sessions<MemoryStore>>, path: PathBuf, secs: u64) {
+/// What to do with writes while snapshots fail (`--on-snapshot-error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OnError {
+    /// Keep accepting them: a session server that refuses writes refuses logins and, since
+    /// every read counts an access, nearly every request, for as long as the disk has a
+    /// problem; accepting them risks only what a restart would lose before the disk is fixed.
+    KeepServing,
+    /// Refuse them (503 storeError) until a snapshot succeeds, as Redis does by default
+    /// (`stop-writes-on-bgsave-error`): nothing is accepted that a restart would lose.
+    RefuseWrites,
+}
+
+/// What `/health` and `/metrics` say about the snapshots.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Report {
+    /// When the file last held every session, in Unix milliseconds: the last snapshot
+    /// written, or the load at start.
+    pub(crate) last_success_ms: u64,
+    /// Snapshots that failed since the start.
+    pub(crate) failures: u64,
+    /// While snapshots fail: why the last one did (the step and the system's error).
+    pub(crate) failing: Option<String>,
+    /// Whether writes are refused meanwhile (`--on-snapshot-error refuse-writes`).
+    pub(crate) refusing: bool,
+}
+
+/// The `--data` snapshots of the memory store: written one at a time, their outcome
+/// reported to `/health`, `/metrics` and the log.
+pub(crate) struct Snapshots {
+    sessions: Arc<Sessions<MemoryStore>>,
+    path: PathBuf,
+    on_error: OnError,
+    /// Held while a snapshot is taken and written, so that the file always ends up with the
+    /// latest one (the last at shutdown waits for a periodic one in progress).
+    writing: Mutex<()>,
+    state: Mutex<State>,
+}
+
+struct State {
+    report: Report,
+    /// Failures in a row, and when the last log line about them was written.
+    in_a_row: u64,
+    logged: Option<Instant>,
+}
+
+/// While snapshots keep failing the same way, one log line this often.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+fn unix_ms() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Snapshots {
+    /// The snapshots of `sessions` to `path`, which was just loaded (the file held every
+    /// session then).
+    pub(crate) fn new(
+        sessions: Arc<Sessions<MemoryStore>>,
+        path: PathBuf,
+        on_error: OnError,
+    ) -> Self {
+        Self {
+            sessions,
+            path,
+            on_error,
+            writing: Mutex::new(()),
+            state: Mutex::new(State {
+                report: Report {
+                    last_success_ms: unix_ms(),
+                    failures: 0,
+                    failing: None,
+                    refusing: false,
+                },
+                in_a_row: 0,
+                logged: None,
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Every change to the state is whole before the guard drops.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The snapshots' state now.
+    pub(crate) fn report(&self) -> Report {
+        self.state().report.clone()
+    }
+
+    /// Takes a snapshot and writes it to `--data`; records the outcome (the report, the log,
+    /// and writes refused or accepted again). Returns how many sessions it holds.
+    pub(crate) fn save(&self) -> Result<usize, String> {
+        let _alone = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let outcome = take(&self.sessions).and_then(|(header, snapshot)| {
+            write(&self.path, &header, &snapshot).map(|()| snapshot.sessions())
+        });
+        match &outcome {
+            Ok(_) => self.succeeded(),
+            Err(why) => self.failed(why),
+        }
+        outcome
+    }
+
+    fn succeeded(&self) {
+        let mut state = self.state();
+        let failures = std::mem::take(&mut state.in_a_row);
+        let was_refusing = std::mem::take(&mut state.report.refusing);
+        state.report.last_success_ms = unix_ms();
+        state.report.failing = None;
+        state.logged = None;
+        drop(state);
+        if was_refusing {
+            self.sessions.store().refuse_writes(None);
+        }
+        if failures > 0 {
+            log_line!(
+                "session-core-server: snapshots to {} work again (after {failures} failed){}",
+                self.path.display(),
+                if was_refusing {
+                    "; writes are accepted again"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+
+    fn failed(&self, why: &str) {
+        let mut state = self.state();
+        state.in_a_row += 1;
+        state.report.failures += 1;
+        let changed = state.report.failing.as_deref() != Some(why);
+        state.report.failing = Some(why.to_owned());
+        let refuse = self.on_error == OnError::RefuseWrites && !state.report.refusing;
+        if refuse {
+            state.report.refusing = true;
+            self.sessions.store().refuse_writes(Some(format!(
+                "writes are refused until a snapshot can be written (--on-snapshot-error \
+                 refuse-writes): {why}"
+            )));
+        }
+        let due = state.logged.is_none_or(|t| t.elapsed() >= LOG_EVERY);
+        if changed || due {
+            state.logged = Some(Instant::now());
+            log_line!(
+                "session-core-server: cannot write the snapshot {}: {why} ({} failed in a row; \
+                 /health says degraded); writes are {} (--on-snapshot-error)",
+                self.path.display(),
+                state.in_a_row,
+                if state.report.refusing {
+                    "refused"
+                } else {
+                    "accepted"
+                }
+            );
+        }
+    }
+
+    /// The last snapshot, at shutdown: to `--data`, or, if that fails, to a fallback file
+    /// named in the log, so that the sessions are never lost silently. `Err` unless they are
+    /// in `--data`: the exit status then says something went wrong.
+    pub(crate) fn save_last(&self) -> Result<usize, String> {
+        let _alone = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let (header, snapshot) = take(&self.sessions)?;
+        let n = snapshot.sessions();
+        let why = match write(&self.path, &header, &snapshot) {
+            Ok(()) => {
+                log_line!(
+                    "session-core-server: saved {n} sessions to {}",
+                    self.path.display()
+                );
+                return Ok(n);
+            }
+            Err(why) => why,
+        };
+        log_line!(
+            "session-core-server: cannot write the last snapshot {}: {why}",
+            self.path.display()
+        );
+        for fallback in fallbacks(&self.path) {
+            match write(&fallback, &header, &snapshot) {
+                Ok(()) => {
+                    log_line!(
+                        "session-core-server: saved {n} sessions to {} instead: move it to {} \
+                         (or start with --data {}) to load them",
+                        fallback.display(),
+                        self.path.display(),
+                        fallback.display()
+                    );
+                    return Err(format!(
+                        "the last snapshot is in {}, not in {}",
+                        fallback.display(),
+                        self.path.display()
+                    ));
+                }
+                Err(e) => log_line!(
+                    "session-core-server: cannot write {} either: {e}",
+                    fallback.display()
+                ),
+            }
+        }
+        Err(format!(
+            "the last snapshot could not be written anywhere: {n} sessions are lost"
+        ))
+    }
+}
+
+/// Where the last snapshot goes when `path` cannot be written: the temporary directory
+/// (`TMPDIR`), then the working directory; named after the file and this process.
+fn fallbacks(path: &Path) -> Vec<PathBuf> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "sessions".into(), |n| n.to_string_lossy().into_owned());
+    let file = format!("session-core-{}-{name}", std::process::id());
+    let mut dirs = vec![std::env::temp_dir()];
+    if let Ok(cwd) = std::env::current_dir() {
+        if !dirs.contains(&cwd) {
+            dirs.push(cwd);
+        }
+    }
+    dirs.into_iter().map(|d| d.join(&file)).collect()
+}
+
+/// Saves a snapshot every `secs` seconds, off the async threads. A failure is reported
+/// ([`Snapshots::save`]) and the next tick tries again.
+pub(crate) async fn save_forever(snapshots: Arc<Snapshots>, secs: u64) {
     let mut tick = tokio::time::interval(Duration::from_secs(secs.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
     loop {
         tick.tick().await;
-        let (s, p) = (sessions.clone(), path.clone());
-        match tokio::task::spawn_blocking(move || save(&s, &p)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => log_line!("session-core-server: {e}"),
-            Err(e) => log_line!("session-core-server: snapshot task failed: {e}"),
+        let s = snapshots.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || s.save()).await {
+            log_line!("session-core-server: snapshot task failed: {e}");
         }
     }
 }
@@ -272,6 +519,13 @@ pub(crate) async fn save_forever(sessions: Arc<Sessions<MemoryStore>>, path: Pat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `payload` in its envelope.
+    fn seal(payload: &[u8]) -> Vec<u8> {
+        let mut out = header_line(payload.len(), &Sha256::digest(payload)).into_bytes();
+        out.extend_from_slice(payload);
+        out
+    }
 
     #[test]
     fn an_envelope_opens_only_whole_and_unchanged() {

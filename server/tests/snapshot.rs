@@ -1,5 +1,7 @@
-//! `--data FILE`: atomic replacement (whatever the file's name), the checksummed envelope, and
-//! the session count that `/metrics` and `/health` keep from the engine's events.
+//! `--data FILE`: atomic replacement (whatever the file's name), the checksummed envelope, the
+//! session count that `/metrics` and `/health` keep from the engine's events, failing
+//! snapshots made visible (and writes refused, when asked), the fallback file of the last
+//! snapshot, and a second signal that ends the shutdown wait.
 
 #![allow(clippy::unwrap_used)] // Tests stop at the first surprise: unwrap is the assertion.
 
@@ -256,4 +258,254 @@ fn a_closed_log_pipe_does_not_cost_the_snapshot() {
     assert!(whole(&saved));
     assert!(saved.windows(4).any(|w| w == b"dark"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sends `signal` (`INT`, `TERM`) to the server without waiting.
+fn signal(s: &Server, signal: &str) {
+    let pid = s.child.id().to_string();
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status();
+    assert!(sent.unwrap().success());
+}
+
+/// `/health` and the two snapshot lines of `/metrics`: (health, last success, failures).
+fn snapshot_state(s: &Server) -> (serde_json::Value, f64, u64) {
+    let (status, health) = send("GET", &s.url("/health"), None);
+    assert_eq!(status, 200, "{health}");
+    let (_, metrics) = send("GET", &s.url("/metrics"), None);
+    let metrics = metrics.as_str().unwrap().to_owned();
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in /metrics: {metrics}"))
+            .to_owned()
+    };
+    let last = value("session_core_snapshot_last_success_timestamp_seconds");
+    let failures = value("session_core_snapshot_failures_total");
+    (health, last.parse().unwrap(), failures.parse().unwrap())
+}
+
+#[test]
+fn a_failing_snapshot_degrades_health_counts_in_metrics_and_recovers() {
+    let dir = temp_dir("failing");
+    let file = dir.join("sessions.bin");
+    let s = Server::start(&["--data", file.to_str().unwrap(), "--snapshot-interval", "1"]);
+    let (health, started, failures) = snapshot_state(&s);
+    assert_eq!(
+        (health["status"].as_str(), failures),
+        (Some("ok"), 0),
+        "{health}"
+    );
+    assert_eq!(health["snapshot"]["status"], "ok", "{health}");
+    assert!(
+        started > 1.6e9,
+        "the last success is the load at start: {started}"
+    );
+    create(&s, "ann", None);
+    assert!(eventually(DEADLINE, || file.exists()), "no snapshot");
+
+    // The folder goes away: every snapshot fails, and says so.
+    std::fs::remove_dir_all(&dir).unwrap();
+    let mut state = None;
+    assert!(
+        eventually(DEADLINE, || {
+            let now = snapshot_state(&s);
+            let degraded = now.0["status"] == "degraded";
+            state = Some(now);
+            degraded
+        }),
+        "/health never said degraded: {state:?}"
+    );
+    let (health, last_ok, failures) = state.unwrap();
+    let reason = health["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("snapshot") && reason.contains("No such file or directory"),
+        "{reason}"
+    );
+    assert_eq!(health["snapshot"]["status"], "failing", "{health}");
+    assert_eq!(health["snapshot"]["writes"], "accepted", "{health}");
+    assert!(failures >= 1);
+    // Writes are accepted meanwhile (the default), and the failures keep being counted.
+    let bob = create(&s, "bob", Some(r#"{"theme":"late"}"#));
+    assert!(
+        eventually(DEADLINE, || snapshot_state(&s).2 > failures),
+        "the failures are not counted"
+    );
+    assert_eq!(snapshot_state(&s).1, last_ok, "no snapshot succeeded");
+    assert!(s.logged("cannot write the snapshot"), "{}", s.log_text());
+
+    // The folder is back: the next snapshot succeeds, with the sessions written meanwhile.
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(
+        eventually(DEADLINE, || snapshot_state(&s).0["status"] == "ok"),
+        "/health never said ok again"
+    );
+    let (health, last, failures_after) = snapshot_state(&s);
+    assert!(
+        last > last_ok,
+        "the last success did not move: {last} {last_ok}"
+    );
+    assert!(failures_after > failures, "{health}");
+    assert_eq!(health.get("reason"), None, "{health}");
+    assert!(s.logged("work again"), "{}", s.log_text());
+    let saved = std::fs::read(&file).unwrap();
+    assert!(whole(&saved) && saved.windows(4).any(|w| w == b"late"));
+    s.stop();
+    let s = Server::start(&["--data", file.to_str().unwrap()]);
+    let (_, got) = send("GET", &s.url(&format!("/shop/get/{bob}")), None);
+    assert_eq!(got["id"], "bob", "{got}");
+    s.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn with_refuse_writes_a_failing_snapshot_refuses_writes_until_one_succeeds() {
+    let dir = temp_dir("refuse");
+    let file = dir.join("sessions.bin");
+    let s = Server::start(&[
+        "--data",
+        file.to_str().unwrap(),
+        "--snapshot-interval",
+        "1",
+        "--on-snapshot-error",
+        "refuse-writes",
+    ]);
+    create(&s, "ann", None);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        eventually(DEADLINE, || snapshot_state(&s).0["snapshot"]["writes"]
+            == "refused"),
+        "writes were never refused"
+    );
+    let (status, body) = send("PUT", &s.url("/shop/create/bob?ip=::1"), None);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "storeError", "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("refused") && message.contains("No such file or directory"),
+        "{message}"
+    );
+    // Reads that write nothing still answer; /health says why, with a 200 (it serves).
+    let (status, body) = send("GET", &s.url("/shop/activity?dt=600"), None);
+    assert_eq!((status, &body["activity"]), (200, &json!(1)), "{body}");
+    assert_eq!(snapshot_state(&s).0["status"], "degraded");
+
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(
+        eventually(DEADLINE, || snapshot_state(&s).0["snapshot"]["writes"]
+            == "accepted"),
+        "writes were never accepted again"
+    );
+    create(&s, "bob", None);
+    s.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_with_the_folder_gone_saves_the_sessions_to_a_fallback_named_in_the_log() {
+    let dir = temp_dir("gone");
+    let tmp = temp_dir("gone-tmp");
+    let file = dir.join("sessions.bin");
+    let mut s = Server::start_with_env(
+        &["--data", file.to_str().unwrap()],
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
+    let ann = create(&s, "ann", Some(r#"{"theme":"dark"}"#));
+    std::fs::remove_dir_all(&dir).unwrap();
+    s.terminate();
+    let status = s.wait_exit(DEADLINE).expect("the server did not stop");
+    // The sessions are not where --data says: the exit status says something went wrong.
+    assert!(!status.success(), "{}", s.log_text());
+    let log = s.log_text();
+    let fallback = log
+        .lines()
+        .find_map(|l| l.split("saved 1 sessions to ").nth(1))
+        .and_then(|rest| rest.split(" instead").next())
+        .unwrap_or_else(|| panic!("no fallback named in the log: {log}"));
+    let fallback = PathBuf::from(fallback);
+    assert_eq!(fallback.parent(), Some(tmp.as_path()), "{log}");
+    let saved = std::fs::read(&fallback).unwrap();
+    assert!(whole(&saved) && saved.windows(4).any(|w| w == b"dark"));
+    // As the log says, the file loads with --data.
+    let s = Server::start(&["--data", fallback.to_str().unwrap()]);
+    let (_, got) = send("GET", &s.url(&format!("/shop/get/{ann}")), None);
+    assert_eq!(got["d"]["theme"], "dark", "{got}");
+    s.stop();
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// Ctrl-C twice during a long shutdown wait (a request in progress). With the folder gone
+/// (`folder_gone`), the sessions go to the fallback file all the same.
+fn second_signal(folder_gone: bool) {
+    let dir = temp_dir(if folder_gone { "second-gone" } else { "second" });
+    let tmp = temp_dir(if folder_gone {
+        "second-gone-tmp"
+    } else {
+        "second-tmp"
+    });
+    let file = dir.join("sessions.bin");
+    let mut s = Server::start_with_env(
+        &[
+            "--data",
+            file.to_str().unwrap(),
+            "--shutdown-timeout",
+            "120",
+            "--body-timeout",
+            "120",
+        ],
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
+    create(&s, "ann", Some(r#"{"theme":"dark"}"#));
+    // A request in progress: its head is in, its body never comes.
+    let mut slow = std::net::TcpStream::connect(s.addr()).unwrap();
+    let head = "POST /shop/set/x HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+                Content-Length: 100\r\n\r\n{";
+    std::io::Write::write_all(&mut slow, head.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    if folder_gone {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    signal(&s, "INT");
+    // The first signal waits for it (for up to --shutdown-timeout)...
+    assert!(
+        s.wait_exit(Duration::from_secs(1)).is_none(),
+        "the server did not wait for the request in progress: {}",
+        s.log_text()
+    );
+    assert!(s.logged("stopping"), "{}", s.log_text());
+    // ...and the second ends the wait: the server saves and exits at once.
+    signal(&s, "INT");
+    let status = s.wait_exit(Duration::from_secs(10));
+    let status = status.unwrap_or_else(|| panic!("still waiting: {}", s.log_text()));
+    assert!(s.logged("a second signal"), "{}", s.log_text());
+    let saved_to = if folder_gone {
+        // Saved, but not where --data says: the exit status says so.
+        assert!(!status.success(), "{status}: {}", s.log_text());
+        tmp.join(format!("session-core-{}-sessions.bin", s.child.id()))
+    } else {
+        assert!(status.success(), "{status}: {}", s.log_text());
+        file
+    };
+    assert!(
+        s.logged(&format!("saved 1 sessions to {}", saved_to.display())),
+        "{}",
+        s.log_text()
+    );
+    let saved = std::fs::read(&saved_to).unwrap();
+    assert!(whole(&saved) && saved.windows(4).any(|w| w == b"dark"));
+    drop(slow);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn a_second_signal_ends_the_shutdown_wait_and_the_sessions_are_saved() {
+    second_signal(false);
+}
+
+#[test]
+fn a_second_signal_with_the_folder_gone_still_writes_the_fallback() {
+    second_signal(true);
 }

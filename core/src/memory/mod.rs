@@ -1,5 +1,6 @@
 //! [`MemoryStore`]: the embedded, in-process store.
 
+mod cut;
 mod members;
 mod names;
 mod order;
@@ -10,10 +11,13 @@ mod space;
 mod tests;
 mod zset;
 
+pub use snapshot::Snapshot;
+
 use crate::keys::Key;
 use crate::shard::Tag;
 use crate::store::{ApplyError, ApplyFn, Batch, Command, Expect, Member, Reply, SyncStore};
 use crate::validate::App;
+use cut::Cut;
 use hashbrown::HashMap;
 use space::{Set, Space};
 use std::sync::{Mutex, MutexGuard};
@@ -32,6 +36,8 @@ use zset::ZSet;
 /// - **No leak.** It ignores TTL hints: expired sessions are reclaimed by `sweep`, which the
 ///   [`Sessions`](crate::Sessions) driver runs in small bounded steps inside ordinary calls,
 ///   so sessions that nobody reads again still go away.
+/// - **Snapshots without a stall.** [`MemoryStore::snapshot`] copies the sessions of one
+///   instant while batches keep running: it holds the lock for short steps only.
 ///
 /// ```
 /// use session_core::{Create, MemoryStore, Sessions};
@@ -42,6 +48,9 @@ use zset::ZSet;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    /// Held by the snapshot in progress (one at a time): the size of the last one's entries,
+    /// to size the next one's buffer at once rather than by doubling (each doubling copies it).
+    snapshots: Mutex<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +58,10 @@ struct Inner {
     /// One space per shard's tag (one per app with one shard).
     apps: HashMap<Tag, Space>,
     registry: ZSet,
+    /// The snapshot in progress, if any (see [`cut`]).
+    cut: Option<Cut>,
+    /// Why batches that write are refused, while they are ([`MemoryStore::refuse_writes`]).
+    refusing: Option<String>,
 }
 
 /// The app's sorted set that a sorted-set key names (`None` for the registry and records).
@@ -72,6 +85,14 @@ impl MemoryStore {
         // A panic while holding the lock cannot leave a batch half applied (expectations are
         // checked before anything changes, and applying does not fail), so the data is sound.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refuses every batch that writes, with `why` as the store error, until called again with
+    /// `None`; batches that only read still run. For a host that must not accept changes it
+    /// cannot persist (the REST server's `--on-snapshot-error refuse-writes`). Operations that
+    /// write then fail with a `storeError` carrying `why`, and change nothing.
+    pub fn refuse_writes(&self, why: Option<String>) {
+        self.lock().refusing = why;
     }
 
     /// How many session records the store holds, over all apps (live or not yet swept).
@@ -142,6 +163,14 @@ fn check_kinds(batch: &Batch) -> Result<(), ApplyError> {
     Ok(())
 }
 
+/// Whether a command changes what is stored.
+fn writes(cmd: &Command) -> bool {
+    !matches!(
+        cmd,
+        Command::Get { .. } | Command::ZRange { .. } | Command::ZCount { .. }
+    )
+}
+
 /// A `ZRemIfEmpty` whose watched set is not in `app`'s space (outside the protocol, which
 /// keeps a batch in one app, but still answered right).
 fn watches_elsewhere(cmd: &Command, app: Option<&Tag>) -> bool {
@@ -177,6 +206,14 @@ impl Inner {
     /// Applies one batch all or nothing (the caller holds the lock).
     fn apply(&mut self, batch: Batch) -> Result<Vec<Reply>, ApplyError> {
         check_kinds(&batch)?;
+        if let Some(why) = &self.refusing {
+            if batch.iter().any(writes) {
+                return Err(ApplyError::Store(why.clone()));
+            }
+        }
+        if let Some(cut) = &mut self.cut {
+            cut.keep(&batch, &self.apps);
+        }
         let app = batch.first().and_then(|c| c.key().tag()).copied();
         match app {
             // The protocol keeps a batch within one app: find its space once.

@@ -141,6 +141,19 @@ impl<T: Default> Names<T> {
         }
     }
 
+    /// How many slots there are, free ones included: slot numbers run below this.
+    pub(crate) fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Slot `i`'s name and content, unless it is free (or past the end).
+    pub(crate) fn slot(&self, i: usize) -> Option<(&[u8], &T)> {
+        match self.slots.get(i)? {
+            (Name::Vacant, _) => None,
+            (n, t) => Some((n.as_bytes(), t)),
+        }
+    }
+
     /// The name of slot `i`.
     pub(crate) fn name(&self, i: u32) -> &[u8] {
         self.slots[i as usize].0.as_bytes()

@@ -141,12 +141,26 @@ impl Space {
         self.handles.is_empty() && self.users.is_empty()
     }
 
-    /// Every record as (handle, bytes), for snapshots.
-    pub(crate) fn records(&self) -> impl Iterator<Item = (Handle, &[u8])> {
-        self.handles
-            .iter()
-            .filter(|(_, s)| s.version > 0)
-            .map(|(h, s)| (handle_of(h), s.value.as_slice()))
+    /// How many handle slots there are (see [`Space::record_at`]).
+    pub(crate) fn slots(&self) -> usize {
+        self.handles.slot_count()
+    }
+
+    /// The record in handle slot `i`, if there is one, with its handle: for a walk over the
+    /// slots in steps (a handle keeps its slot while anything is stored under it).
+    pub(crate) fn record_at(&self, i: usize) -> Option<(Handle, &[u8])> {
+        let (name, slot) = self.handles.slot(i)?;
+        (slot.version > 0).then(|| (handle_of(name), slot.value.as_slice()))
+    }
+
+    /// The slot of `handle`, if it has one, and its record there.
+    pub(crate) fn find_record(&self, handle: Handle) -> Option<(usize, Option<&[u8]>)> {
+        let i = self.handles.find(handle.as_bytes())?;
+        let slot = &self.handles[i];
+        Some((
+            i as usize,
+            (slot.version > 0).then(|| slot.value.as_slice()),
+        ))
     }
 
     pub(crate) fn record_count(&self) -> usize {

@@ -1,7 +1,8 @@
 //! The store against a literal reading of the protocol: random batches, same replies, same
 //! dump. The layout packs keys into shared slots; this checks nothing leaks between them.
 
-use super::MemoryStore;
+use super::snapshot::{Entry, Walk};
+use super::{MemoryStore, Snapshot};
 use crate::keys::Key;
 use crate::store::{ApplyError, Batch, Command, Expect, Member, Reply, Stored, SyncStore};
 use crate::token::Handle;
@@ -215,4 +216,118 @@ proptest! {
         }
         prop_assert_eq!(store.record_count(), reference.records.len());
     }
+}
+
+/// The records `store` holds now, as a snapshot lists them, sorted.
+fn records(store: &MemoryStore) -> Vec<Entry> {
+    let inner = store.lock();
+    let mut all: Vec<Entry> = inner
+        .apps
+        .iter()
+        .flat_map(|(tag, space)| {
+            (0..space.slots())
+                .filter_map(|i| space.record_at(i))
+                .map(|(h, value)| {
+                    let app = tag.app().as_str().to_owned();
+                    (
+                        app,
+                        tag.shard(),
+                        tag.shards().count(),
+                        *h.as_bytes(),
+                        value.to_vec(),
+                    )
+                })
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// The entries of a snapshot, read back as the file format says, sorted.
+fn entries(snapshot: &Snapshot) -> Vec<Entry> {
+    let mut bytes = Vec::new();
+    snapshot.write_to(&mut bytes).unwrap();
+    assert_eq!(bytes.len(), snapshot.byte_len());
+    let list = bytes.strip_prefix(b"SCSNAP\x03").unwrap();
+    let mut all: Vec<Entry> = postcard::from_bytes(list).unwrap();
+    all.sort();
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// A snapshot walked in steps of a few slots, with random batches between the steps
+    /// (records written, deleted, moved to other slots, whole apps emptied and filled again),
+    /// holds exactly the records of the instant it began.
+    #[test]
+    fn a_snapshot_in_steps_is_the_store_at_its_cut(
+        before in prop::collection::vec(prop::collection::vec(command(), 1..4), 0..24),
+        during in prop::collection::vec(
+            prop::collection::vec(prop::collection::vec(command(), 1..4), 0..4),
+            1..12,
+        ),
+        step in 1..4usize,
+    ) {
+        let store = MemoryStore::new();
+        for batch in before {
+            let _ = store.apply(batch);
+        }
+        let at_cut = records(&store);
+        let mut walk = Walk::begin(&store);
+        for batches in during {
+            walk.step(step);
+            for batch in batches {
+                let _ = store.apply(batch);
+            }
+        }
+        let after = records(&store);
+        let snapshot = walk.finish();
+        prop_assert_eq!(snapshot.sessions(), at_cut.len());
+        prop_assert_eq!(entries(&snapshot), at_cut);
+        // The walk ended its cut, and took nothing from the store.
+        prop_assert!(store.lock().cut.is_none());
+        prop_assert_eq!(records(&store), after);
+    }
+}
+
+/// Writes may be refused (the REST server's `--on-snapshot-error refuse-writes`): a batch
+/// that writes fails with the reason given and changes nothing; reads still answer.
+#[test]
+fn refused_writes_change_nothing_and_reads_still_answer() {
+    let store = MemoryStore::new();
+    let key = Key::Session(App::from_stored("app").into(), handle(0));
+    let put = |value: &[u8]| {
+        vec![Command::Put {
+            key: key.clone(),
+            value: value.to_vec(),
+            ttl_ms: 0,
+            expect: Expect::Any,
+        }]
+    };
+    let get = vec![Command::Get {
+        key: key.clone(),
+        cached: false,
+    }];
+    store.apply(put(b"one")).unwrap();
+    let before = store.dump();
+    store.refuse_writes(Some("the disk is full".into()));
+    let read_then_write = vec![get[0].clone(), put(b"two").remove(0)];
+    for batch in [put(b"two"), read_then_write] {
+        assert_eq!(
+            store.apply(batch),
+            Err(ApplyError::Store("the disk is full".into()))
+        );
+    }
+    assert_eq!(store.dump(), before);
+    let stored = Stored {
+        value: b"one".to_vec(),
+        version: 1,
+    };
+    assert_eq!(
+        store.apply(get.clone()),
+        Ok(vec![Reply::Record(Some(stored))])
+    );
+    store.refuse_writes(None);
+    assert_eq!(store.apply(put(b"two")), Ok(vec![Reply::Done]));
 }

@@ -99,6 +99,35 @@ pub fn render_metrics(requests: &[u64], errors: &[u64], sessions: Option<u64>) -
     out
 }
 
+/// The lines of `/metrics` about snapshots, for a host that writes them (the REST server's
+/// `--data`): `session_core_snapshot_last_success_timestamp_seconds`, when the snapshot file
+/// last held every session (`last_success_ms`, Unix milliseconds: its last successful write,
+/// or its load at start), and `session_core_snapshot_failures_total`, the snapshots that
+/// failed since the start. An alert on `time() - …_last_success_timestamp_seconds` catches
+/// snapshots that stopped working, whatever the reason.
+///
+/// ```
+/// let text = session_core::rest::render_snapshot_metrics(1_700_000_000_250, 2);
+/// assert!(text.contains("\nsession_core_snapshot_last_success_timestamp_seconds 1700000000.25\n"));
+/// assert!(text.ends_with("\nsession_core_snapshot_failures_total 2\n"));
+/// ```
+pub fn render_snapshot_metrics(last_success_ms: u64, failures: u64) -> String {
+    let name = "session_core_snapshot_last_success_timestamp_seconds";
+    let mut out = String::with_capacity(512);
+    let _ = writeln!(
+        out,
+        "# HELP {name} When the snapshot file last held every session (Unix time).\n\
+         # TYPE {name} gauge\n{name} {}",
+        last_success_ms as f64 / 1000.0
+    );
+    let name = "session_core_snapshot_failures_total";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Snapshots that could not be written.\n# TYPE {name} counter\n{name} {failures}"
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

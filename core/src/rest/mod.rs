@@ -37,7 +37,9 @@ mod route;
 
 pub use answer::{Reply, RestError, answer, error_status, pong, respond};
 pub use auth::Auth;
-pub use metrics::{Counters, ROUTES as METRIC_ROUTES, metric_route, render_metrics};
+pub use metrics::{
+    Counters, ROUTES as METRIC_ROUTES, metric_route, render_metrics, render_snapshot_metrics,
+};
 pub use route::{Call, Endpoint, route};
 
 /// The OpenAPI 3 document of the API, served at `GET /openapi.json`.

@@ -21,7 +21,11 @@ pub(crate) fn login_sets_the_cookie_and_each_source_authenticates(s: &TestServer
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()));
     assert_eq!(r.json()["token"], token.as_str());
-    assert_eq!(r.header("cache-control"), Some("no-store"), "a token: {r:?}");
+    assert_eq!(
+        r.header("cache-control"),
+        Some("no-store"),
+        "a token: {r:?}"
+    );
     assert_eq!(r.set_cookie.len(), 1, "{r:?}");
     let cookie = &r.set_cookie[0];
     assert!(cookie.starts_with(&format!("session={token}")), "{cookie}");
