@@ -17,7 +17,7 @@
 //! [`EXAMINE_MAX`] index entries, so a page may be short (even empty) and still carry a cursor:
 //! go on while there is one.
 
-use super::query::{ListFlow, Listing};
+use super::query::{ListFlow, Listing, since};
 use crate::error::Error;
 use crate::event::Event;
 use crate::keys::Key;
@@ -226,7 +226,7 @@ impl PageFlow {
         };
         let since = match (&walk, &args.cursor) {
             (_, Some(c)) => c.since,
-            (Walk::Recent { dt }, None) => now.saturating_sub(dt.saturating_mul(1000)),
+            (Walk::Recent { dt }, None) => since(now, *dt),
             (Walk::User(_), None) => 0,
         };
         Self {
