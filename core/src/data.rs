@@ -417,6 +417,8 @@ mod tests {
             r#"{"a":"x","b":true,"c":-1.5e3,"d":18446744073709551615}"#,
             // Every escape JSON has (serde_json writes all but `\/`), after a key.
             r#"{"k":"q\"b\\s\/\b\f\n\r\t\u0001\u00e9"}"#,
+            // An escape early in a short string: a scan that lost its place would run off.
+            r#"{"a":"\"x"}"#,
             // Exponents with a sign, as serde_json writes them.
             r#"{"a":1e-7,"b":1.5e+300,"c":-2.5E-300,"d":0.1}"#,
         ] {
