@@ -415,8 +415,21 @@ mod tests {
         for ok in [
             r#"{"a":1}"#,
             r#"{"a":"x","b":true,"c":-1.5e3,"d":18446744073709551615}"#,
+            // Every escape JSON has (serde_json writes all but `\/`), after a key.
+            r#"{"k":"q\"b\\s\/\b\f\n\r\t\u0001\u00e9"}"#,
+            // An escape early in a short string: a scan that lost its place would run off.
+            r#"{"a":"\"x"}"#,
+            // Exponents with a sign, as serde_json writes them.
+            r#"{"a":1e-7,"b":1.5e+300,"c":-2.5E-300,"d":0.1}"#,
         ] {
             assert!(is_stored_form(ok), "{ok}");
+        }
+        // An integer too long to be exact is checked as a float, and must be finite.
+        // (After a short key, and after a long one: the length is the number's own.)
+        for key in ["a", &"k".repeat(100)] {
+            let long = |digits: usize| format!(r#"{{"{key}":1{}}}"#, "0".repeat(digits));
+            assert!(is_stored_form(&long(300)), "{key}");
+            assert!(!is_stored_form(&long(400)), "{key}");
         }
         for bad in [
             "",
@@ -432,9 +445,41 @@ mod tests {
             r#"{"a":1}x"#,
             r#"{"a":1,}"#,
             r#"{"a":"\u0000"}x"#,
+            r#"{"a":1.}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":1e+}"#,
+            r#"{"a":-}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1e400}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\u00g0"}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u+041"}"#,
+            r#"{"a":fxxxx}"#,
+            r#"{"a":txxx}"#,
+            "{\"a\":\"\u{1}\"}",
         ] {
             assert!(!is_stored_form(bad), "{bad}");
         }
+    }
+
+    /// The typed API's side of a patch: built by hand, or from JSON text as a binding gives it.
+    #[test]
+    fn patches_from_the_typed_api_and_from_json_text() {
+        assert!(Patch::new().is_empty());
+        let p = Patch::new().set("a", 1).remove("b");
+        assert!(!p.is_empty());
+        assert_eq!(p.len(), 2);
+        assert_eq!(Patch::from_json(r#"{"a":1,"b":null}"#), Ok(p.clone()));
+        let d = Data::merge(None, &p).unwrap().unwrap();
+        assert_eq!(format!("{d:?}"), r#"Data({"a":1})"#);
+        let e = Patch::from_json("{").unwrap_err();
+        assert_eq!(e.name(), "invalidValue");
+        assert!(e.to_string().starts_with("d is not valid JSON: "), "{e}");
+        assert_eq!(
+            Patch::from_json("[1]").unwrap_err().to_string(),
+            "d must be an object"
+        );
     }
 
     #[test]

@@ -270,5 +270,8 @@ mod tests {
         r.no_resave = false;
         r.lifetime = Some(30);
         assert_eq!(r.expires(), 31_000);
+        // The store's TTL hint: what remains, plus the grace that lets `sweep` find it.
+        assert_eq!(r.ttl_hint(5_000), 26_000 + GRACE_MS);
+        assert_eq!(r.ttl_hint(40_000), GRACE_MS);
     }
 }

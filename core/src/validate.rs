@@ -236,6 +236,13 @@ mod tests {
         assert_eq!(App::new("a".repeat(21)), Err(Error::format("app")));
         assert_eq!(App::new(""), Err(Error::missing("app")));
         assert_eq!(App::new("ab:c"), Err(Error::format("app")));
+        let app = App::new("forum").unwrap();
+        assert_eq!(app.as_ref(), "forum");
+        assert_eq!(app.to_string(), "forum");
+        assert_eq!(format!("{app:?}"), "App(forum)");
+        let later = App::new("forums").unwrap();
+        assert_eq!(app.partial_cmp(&later), Some(std::cmp::Ordering::Less));
+        assert!(app < later);
     }
 
     #[test]

@@ -175,9 +175,17 @@ impl BulkFlow {
                 // The store dropped the record already (its TTL hint); clean what we can.
                 index::unindex(&mut batch, &app, handle);
                 if let Bulk::KillSoid(id) = &self.bulk {
+                    // The user is known here: they leave `_users` with their last session, as
+                    // `index::remove` has it.
+                    let user = Key::UserSessions(app, id.clone());
                     batch.push(Command::ZRem {
-                        key: Key::UserSessions(app, id.clone()),
+                        key: user.clone(),
                         member: Member::Handle(handle),
+                    });
+                    batch.push(Command::ZRemIfEmpty {
+                        key: Key::Users(app),
+                        member: Member::Id(id.clone()),
+                        watched: user,
                     });
                 }
                 // Only an expired session's record is dropped by the store (its TTL hint).
@@ -364,8 +372,48 @@ impl Flow for BulkFlow {
 #[cfg(test)]
 mod tests {
     use crate::machine::{Machine, Step};
-    use crate::store::{Command, Member, Reply};
+    use crate::store::{Command, Expect, Member, Reply, SyncStore};
     use crate::validate::{App, UserId};
+    use crate::{Create, Key, ManualClock, MemoryStore, Sessions};
+
+    /// A session of `u1` whose record the store then dropped, as a store may once the record's
+    /// TTL hint has run out (Redis does, an hour after the expiry): only its index entries
+    /// are left for the bulk operations to meet.
+    fn dropped_record(clock: &ManualClock) -> Sessions<MemoryStore> {
+        let s = Sessions::new(MemoryStore::new())
+            .with_clock(clock.clone())
+            .with_auto_sweep(None);
+        let token = s.create(Create::new("shop", "u1", "::1").ttl(10)).unwrap();
+        let app = App::new("shop").unwrap();
+        let delete = Command::Delete {
+            key: Key::Session(app.into(), token.handle()),
+            expect: Expect::Any,
+        };
+        s.store().apply(vec![delete]).unwrap();
+        s
+    }
+
+    #[test]
+    fn a_sweep_counts_a_session_whose_record_the_store_dropped() {
+        let clock = ManualClock::new(1_000_000);
+        let s = dropped_record(&clock);
+        clock.set(1_000_000 + 3_700_000);
+        let swept = s.sweep(Some("shop"), 100).unwrap();
+        assert_eq!((swept.count, swept.more), (1, false));
+        assert_eq!(s.sweep(Some("shop"), 100).unwrap().count, 0);
+    }
+
+    /// `killsoid` counts live sessions only: one whose record is gone is not counted, and it
+    /// leaves the user index and `activity`, as a session that expired would.
+    #[test]
+    fn killsoid_cleans_up_after_a_record_the_store_dropped() {
+        let clock = ManualClock::new(1_000_000);
+        let s = dropped_record(&clock);
+        assert_eq!(s.activity("shop", 60).unwrap(), 1);
+        assert_eq!(s.killsoid("shop", "u1").unwrap(), 0);
+        assert_eq!(s.soid_page("shop", "u1", 10, None).unwrap().sessions, []);
+        assert_eq!(s.activity("shop", 60).unwrap(), 0);
+    }
 
     /// Found by the `wire` fuzz target: a store that answered the range of a user's handles
     /// with members of another kind made `killsoid` send an empty batch and range again, with

@@ -17,7 +17,7 @@
 //! [`EXAMINE_MAX`] index entries, so a page may be short (even empty) and still carry a cursor:
 //! go on while there is one.
 
-use super::query::{ListFlow, Listing};
+use super::query::{ListFlow, Listing, since};
 use crate::error::Error;
 use crate::event::Event;
 use crate::keys::Key;
@@ -226,7 +226,7 @@ impl PageFlow {
         };
         let since = match (&walk, &args.cursor) {
             (_, Some(c)) => c.since,
-            (Walk::Recent { dt }, None) => now.saturating_sub(dt.saturating_mul(1000)),
+            (Walk::Recent { dt }, None) => since(now, *dt),
             (Walk::User(_), None) => 0,
         };
         Self {
@@ -536,6 +536,43 @@ impl Flow for PageFlow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Create, ManualClock, MemoryStore, Sessions};
+
+    /// A page examines at most [`EXAMINE_MAX`] index entries: over that many sessions outside
+    /// the window, the first page comes back empty, with a cursor, and the sessions just past
+    /// the bound are on the next pages. The small limit makes the page walk in many short
+    /// rounds, right up to the bound.
+    #[test]
+    fn a_page_stops_at_the_examine_bound_and_may_be_empty_with_a_cursor() {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let s = Sessions::new(MemoryStore::new())
+            .with_clock(clock.clone())
+            .with_auto_sweep(None);
+        let create = |i: u32| {
+            s.create(Create::new("shop", format!("u{i}"), "::1"))
+                .unwrap();
+            clock.advance(1);
+        };
+        (0..EXAMINE_MAX).for_each(&create);
+        clock.advance(60_000);
+        (EXAMINE_MAX..EXAMINE_MAX + 10).for_each(&create);
+        let ids = |page: &Page| -> Vec<String> {
+            page.sessions.iter().map(|l| l.session.id.clone()).collect()
+        };
+        let first = s.soapp_page("shop", 10, 7, None).unwrap();
+        assert_eq!(ids(&first), Vec::<String>::new());
+        let second = s
+            .soapp_page("shop", 10, 7, first.cursor.as_deref())
+            .unwrap();
+        let want: Vec<String> = (EXAMINE_MAX..EXAMINE_MAX + 10)
+            .map(|i| format!("u{i}"))
+            .collect();
+        assert_eq!(ids(&second), want[..7]);
+        let third = s
+            .soapp_page("shop", 10, 7, second.cursor.as_deref())
+            .unwrap();
+        assert_eq!((ids(&third), third.cursor), (want[7..].to_vec(), None));
+    }
 
     #[test]
     fn a_cursor_reads_back_only_for_its_own_listing() {

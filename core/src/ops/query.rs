@@ -11,8 +11,10 @@ use crate::store::{Command, Member, Reply};
 use crate::token::Handle;
 use crate::validate::UserId;
 
-/// The earliest last-access time (ms) inside a window of `dt` seconds before `now`.
-fn since(now: u64, dt: u64) -> u64 {
+/// The earliest last-access time (ms) inside a window of `dt` seconds before `now`: the
+/// window includes its edge (a last access at exactly `now - dt·1000` is in it). The one home
+/// of the window of `activity` and `soapp`, whole or paged.
+pub(super) fn since(now: u64, dt: u64) -> u64 {
     now.saturating_sub(dt.saturating_mul(1000))
 }
 

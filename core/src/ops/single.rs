@@ -409,10 +409,41 @@ impl Change for Kill {
 
 #[cfg(test)]
 mod tests {
+    use crate::machine::Machine;
     use crate::record::Record;
     use crate::store::{Command, Expect, SyncStore};
     use crate::validate::{App, UserId};
-    use crate::{Handle, Key, ManualClock, MemoryStore, Patch, Sessions};
+    use crate::{Create, Handle, Key, ManualClock, MemoryStore, Patch, Sessions, Token};
+
+    /// What drivers rely on (see [`Machine::lock_key`]): an operation on one session names
+    /// it, so that operations on one hot session queue (or run in one exclusive turn of an
+    /// in-process store) instead of spinning through version conflicts; `create` is one
+    /// session too; operations over many sessions are not.
+    #[test]
+    fn single_session_operations_name_their_session() {
+        let app = App::new("shop").unwrap();
+        let token = Token::generate().unwrap();
+        let h = token.handle();
+        let now = 1_000;
+        for op in [
+            crate::ops::get(app, h, now),
+            crate::ops::access(app, h, super::Access::Touch, now),
+            crate::ops::set(app, h, Patch::new().set("a", 1), now),
+            crate::ops::access(app, h, super::Access::SetTtl(60), now),
+        ] {
+            assert_eq!((op.lock_key(), op.one_session()), (Some(h), true));
+        }
+        let kill = crate::ops::kill(app, h, now);
+        assert_eq!((kill.lock_key(), kill.one_session()), (Some(h), true));
+        let new = Token::generate().unwrap();
+        let regenerate = crate::ops::regenerate(app, h, new, now);
+        assert_eq!(regenerate.lock_key(), Some(h));
+        let input = Create::new("shop", "u1", "::1").validate().unwrap();
+        let create = crate::ops::create(input, token, now);
+        assert_eq!((create.lock_key(), create.one_session()), (None, true));
+        let killall = crate::ops::killall(app, now);
+        assert_eq!((killall.lock_key(), killall.one_session()), (None, false));
+    }
 
     /// Found by the `records` fuzz target: counters at `u64::MAX` in a record a store handed
     /// back overflowed (a panic with overflow checks, a wrap to 0 without). They saturate.
